@@ -1,0 +1,37 @@
+# The two commands in the README are `make demo` and `make test`; the rest are conveniences.
+SHELL := /bin/bash
+export DAGSTER_HOME := $(CURDIR)
+export BROWSER_PATH ?= /usr/bin/chromium
+PY := .venv/bin/python
+
+.PHONY: setup demo test ui generate run report bench lint clean
+
+setup:
+	@scripts/bootstrap.sh
+
+demo: setup   ## national synthetic data → DuckDB → contracts → measures → dashboards
+	@$(PY) -m pipelines.cli demo --preset national --years 5
+
+test: setup
+	@$(PY) -m pytest -q -n 2 --dist loadgroup
+
+ui: setup     ## the Dagster UI on http://127.0.0.1:3000 (localhost only)
+	@.venv/bin/dagster dev -h 127.0.0.1 -p 3000
+
+generate: setup
+	@$(PY) -m pipelines.cli generate --preset $${PRESET:-small} --years $${YEARS:-2}
+
+run: setup
+	@$(PY) -m pipelines.cli run
+
+report: setup
+	@$(PY) -m pipelines.cli report
+
+bench: setup
+	@$(PY) -m pipelines.cli bench
+
+lint: setup
+	@.venv/bin/ruff check pipelines tests
+
+clean:
+	rm -rf data dashboards/output .dagster_home

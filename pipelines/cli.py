@@ -1,0 +1,144 @@
+"""`slm`: the analyst's command line. Every run goes through Dagster and is recorded in the
+instance configured by ./dagster.yaml, so `make ui` shows what the command line did.
+
+    slm generate --preset national --years 5   synthetic extracts into the landing folder
+    slm run                                    ingest what is new, recompute, write dashboards
+    slm demo --preset national --years 5       both of the above
+    slm report [--period 2025Q4]               the data-quality report for a period
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from pipelines.config import PROJECT_ROOT, Settings
+
+log = logging.getLogger("slm")
+
+
+def _instance():
+    import dagster as dg
+
+    os.environ.setdefault("DAGSTER_HOME", str(PROJECT_ROOT))
+    os.chdir(PROJECT_ROOT)  # dagster.yaml's storage paths are relative to the project root
+    return dg.DagsterInstance.get()
+
+
+def landing_ranges(settings: Settings) -> dict[str, tuple[str, str]]:
+    """For each period kind, the first and last partition key that landing files cover."""
+    from pipelines import contracts
+    from pipelines.defs.sources import source_ids
+    from pipelines.periods import parse_label
+    from pipelines.sources import discover
+    from pipelines.sources.ingest import file_main_period
+    from pipelines.warehouse import connect
+
+    ranges: dict[str, list[str]] = {}
+    with connect(settings.warehouse) as con:
+        for source_id in source_ids():
+            contract = contracts.load_contract(source_id)
+            for f in discover(settings.landing, source_id):
+                period = file_main_period(con, contract, f)
+                if period:
+                    ranges.setdefault(contract.period_kind, []).append(parse_label(period).partition_key)
+    return {kind: (min(keys), max(keys)) for kind, keys in ranges.items()}
+
+
+def run(settings: Settings) -> bool:
+    """Ingest every period the landing folder holds (new files only), then refresh downstream."""
+    from dagster._core.storage.tags import (
+        ASSET_PARTITION_RANGE_END_TAG,
+        ASSET_PARTITION_RANGE_START_TAG,
+    )
+
+    from pipelines.definitions import defs
+    from pipelines.defs.jobs import REFRESH_JOB, ingest_job_name
+
+    instance = _instance()
+    definitions = defs()
+    ok = True
+    for kind, (first, last) in sorted(landing_ranges(settings).items()):
+        job = definitions.resolve_job_def(ingest_job_name(kind))
+        print(f"==> {job.name}: partitions {first} … {last}")
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False,
+            tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last})
+        ok &= _report(result)
+    print(f"==> {REFRESH_JOB}")
+    result = definitions.resolve_job_def(REFRESH_JOB).execute_in_process(
+        instance=instance, raise_on_error=False)
+    ok &= _report(result)
+    return ok
+
+
+def _report(result) -> bool:
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            print(f"    check {evaluation.asset_key.to_user_string()}:{evaluation.check_name} "
+                  f"FAILED ({evaluation.severity.value}) — see the data-quality report")
+    print(f"    run {result.run_id}: {'succeeded' if result.success else 'FAILED'}")
+    return result.success
+
+
+def generate(settings: Settings, preset: str, years: int, seed: int, end_quarter: str) -> None:
+    from pipelines.synthetic import generate as synth
+
+    summary = synth(preset=preset, out_dir=settings.landing, truth_dir=settings.truth,
+                    years=years, end_quarter=end_quarter, seed=seed)
+    print(f"==> synthetic {preset} extracts ({years} years to {end_quarter}) in {settings.landing}")
+    if summary is not None:
+        print(f"    {summary}")
+
+
+def print_outputs(settings: Settings) -> None:
+    pages = sorted(settings.dashboards.rglob("*.html"))
+    print(f"\nDashboards ({len(pages)} files) in {settings.dashboards}:")
+    index = [p for p in pages if p.name == "index.html"]
+    for p in index + [p for p in pages if p.name != "index.html"][:3]:
+        print(f"  {p}")
+    if len(pages) > 4:
+        print(f"  … and {len(pages) - 4} more district pages")
+    for p in sorted(settings.exports.glob("*")):
+        print(f"Export: {p}")
+    print("Dagster UI with these runs: make ui  →  http://127.0.0.1:3000")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="slm", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("generate", "demo"):
+        p = sub.add_parser(name)
+        p.add_argument("--preset", choices=["small", "national"], default="small")
+        p.add_argument("--years", type=int, default=2)
+        p.add_argument("--seed", type=int, default=20260101)
+        p.add_argument("--end-quarter", default="2025Q4")
+    sub.add_parser("run")
+    rep = sub.add_parser("report")
+    rep.add_argument("--period", default=None, help="e.g. 2025Q4; default: the latest loaded")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    settings = Settings.from_env()
+
+    if args.command in ("generate", "demo"):
+        generate(settings, args.preset, args.years, args.seed, args.end_quarter)
+    if args.command in ("run", "demo"):
+        ok = run(settings)
+        print_outputs(settings)
+        return 0 if ok else 1
+    if args.command == "report":
+        from pipelines.contracts.report import render_dq_report
+        from pipelines.warehouse import connect
+
+        with connect(settings.warehouse) as con:
+            period = args.period or con.sql("SELECT max(period) FROM meta.period_status").fetchall()[0][0]
+            print(render_dq_report(con, period))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

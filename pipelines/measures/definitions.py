@@ -1,0 +1,83 @@
+"""Measure definitions from measures.yaml: the one place an analyst reads and changes them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipelines.config import MEASURES_FILE, SQL_DIR
+
+# Keys that describe a measure rather than parameterise its SQL.
+DESCRIPTIVE_KEYS = {"name", "unit", "source", "direction", "also_publish", "definition_version"}
+
+
+@dataclass(frozen=True)
+class Measure:
+    measure_id: str
+    settings: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.settings["name"]
+
+    @property
+    def definition_version(self) -> str:
+        return self.settings["definition_version"]
+
+    @property
+    def statistic(self) -> str:
+        return self.settings["statistic"]
+
+    @property
+    def multiplier(self) -> float:
+        return float(self.settings.get("multiplier", 1))
+
+    @property
+    def unit(self) -> str:
+        return self.settings.get("unit", "")
+
+    @property
+    def direction(self) -> str:
+        return self.settings.get("direction", "lower_is_better")
+
+    @property
+    def sql_file(self) -> Path:
+        return SQL_DIR / "measures" / f"{self.measure_id}.sql"
+
+    @property
+    def definition_status(self) -> str:
+        return self.settings.get("definition_status", "complete")
+
+    def sql_variables(self) -> dict[str, Any]:
+        return {k: v for k, v in self.settings.items() if k not in DESCRIPTIVE_KEYS}
+
+
+@dataclass(frozen=True)
+class MeasureConfig:
+    defaults: dict[str, Any]
+    suppression: dict[str, Any]
+    measures: dict[str, Measure]
+
+    def measure(self, measure_id: str) -> Measure:
+        try:
+            return self.measures[measure_id]
+        except KeyError:
+            raise KeyError(f"{measure_id!r} is not defined in {MEASURES_FILE.name}") from None
+
+
+def load_config(path: Path = MEASURES_FILE) -> MeasureConfig:
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return MeasureConfig(
+        defaults=raw.get("defaults", {}),
+        suppression=raw.get("suppression", {}),
+        measures={mid: Measure(mid, body) for mid, body in raw["measures"].items()},
+    )
+
+
+@cache
+def default_config() -> MeasureConfig:
+    return load_config()

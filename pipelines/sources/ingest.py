@@ -1,0 +1,314 @@
+"""Load one source's landing files into `raw.<source_id>`, incrementally and idempotently.
+
+- A file whose content hash is already loaded is skipped: re-running changes nothing.
+- A new or corrected file replaces exactly the periods it covers (a newer Ministry release
+  supersedes an older one for every period it contains).
+- Every row read is either loaded or quarantined with the rule it broke; provenance records
+  rows read, loaded and quarantined for every file × period.
+- Contract results for each period land in meta.dq_rule_results and meta.period_status; a period
+  with a failed error-severity rule is `blocked` and the measures withhold it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines import contracts
+from pipelines.periods import parse_label
+from pipelines.sources.landing import LandingFile, discover
+from pipelines.sources.readers import ROW_NUMBER, SHEET, read_as_text, read_column_as_text
+from pipelines.sources.typing import period_expression, quote, type_violations_select, typed_select
+from pipelines.warehouse import execute, scalar
+
+log = logging.getLogger(__name__)
+
+TEXT = "_text_batch"      # the file as read, every cell text
+TYPED = "_typed_batch"    # typed as the contract declares
+VIOLATIONS = "_violations"
+
+
+@dataclass
+class FileResult:
+    file_name: str
+    file_hash: str
+    status: str  # loaded | skipped | rejected
+    periods: list[str] = field(default_factory=list)
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    message: str = ""
+
+
+@dataclass
+class IngestSummary:
+    source_id: str
+    files: list[FileResult] = field(default_factory=list)
+
+    @property
+    def periods_loaded(self) -> list[str]:
+        return sorted({p for f in self.files if f.status == "loaded" for p in f.periods})
+
+    @property
+    def rows(self) -> dict[str, int]:
+        return {
+            "read": sum(f.rows_read for f in self.files),
+            "loaded": sum(f.rows_loaded for f in self.files),
+            "quarantined": sum(f.rows_quarantined for f in self.files),
+        }
+
+
+def ingest_source(
+    con: duckdb.DuckDBPyConnection,
+    source_id: str,
+    landing: Path,
+    periods: set[str] | None = None,
+    on_file: Callable[[FileResult], None] | None = None,
+) -> IngestSummary:
+    """Load new or changed files; with `periods`, only files whose main period is among them."""
+    contract = contracts.load_contract(source_id)
+    _ensure_raw_table(con, contract)
+    summary = IngestSummary(source_id)
+    for landing_file in discover(landing, source_id):
+        main_period = file_main_period(con, contract, landing_file)
+        if periods is not None and main_period not in periods:
+            continue
+        if _already_loaded(con, landing_file):
+            result = FileResult(landing_file.name, landing_file.sha256, "skipped",
+                                periods=[main_period] if main_period else [],
+                                message="content hash already loaded")
+        else:
+            result = _load_file(con, contract, landing_file)
+        summary.files.append(result)
+        if on_file:
+            on_file(result)
+    return summary
+
+
+def file_main_period(con: duckdb.DuckDBPyConnection, contract, f: LandingFile) -> str | None:
+    """The period most of the file's rows belong to, cached by content hash."""
+    cached = execute(con, "SELECT main_period FROM meta.landing_files WHERE source_id = ? "
+                          "AND file_hash = ?", [contract.source_id, f.sha256])
+    if cached:
+        return cached[0][0]
+    column = next(c for c in contract.columns if c.name == contract.period_column)
+    try:
+        frame = read_column_as_text(f.path, column.name).with_row_index(ROW_NUMBER)
+    except (pl.exceptions.ColumnNotFoundError, KeyError):
+        frame = None
+    periods: list[tuple[str, int]] = []
+    if frame is not None:
+        con.register("_period_column", frame)
+        try:
+            periods = execute(con, (
+                f"SELECT p, count(*) AS n FROM (SELECT "
+                f"{period_expression(column.name, column.physical_type, contract.period_kind)} AS p "
+                "FROM _period_column) WHERE p IS NOT NULL GROUP BY p ORDER BY n DESC, p"))
+        finally:
+            con.unregister("_period_column")
+    main = periods[0][0] if periods else None
+    execute(con, "INSERT OR REPLACE INTO meta.landing_files VALUES (?, ?, ?, ?, ?)",
+            [contract.source_id, f.sha256, f.name, main, sorted(p for p, _ in periods)])
+    return main
+
+
+def _already_loaded(con: duckdb.DuckDBPyConnection, f: LandingFile) -> bool:
+    return bool(scalar(
+        con,
+        "SELECT count(*) FROM meta.provenance WHERE source_id = ? AND file_hash = ? "
+        "AND status IN ('loaded', 'rejected')",
+        [f.source_id, f.sha256],
+    ))
+
+
+def _ensure_raw_table(con: duckdb.DuckDBPyConnection, contract) -> None:
+    cols = ", ".join(f"{quote(c.name)} {c.physical_type}" for c in contract.columns)
+    execute(con, (
+        f"CREATE TABLE IF NOT EXISTS raw.{contract.source_id} ({cols}, _sheet VARCHAR, "
+        "_period VARCHAR, _file_name VARCHAR, _file_hash VARCHAR, _row_number BIGINT)"
+    ))
+
+
+def _load_file(con: duckdb.DuckDBPyConnection, contract, f: LandingFile) -> FileResult:
+    text = read_as_text(f.path)
+    present = set(text.columns)
+    missing = [c.name for c in contract.columns if c.required and c.name not in present]
+    con.register(TEXT, text)
+    try:
+        execute(con, "BEGIN TRANSACTION")
+        try:
+            if missing:
+                result = _reject(con, contract, f, text.height,
+                                 f"missing required column(s) {', '.join(missing)}")
+            else:
+                result = _load_typed(con, contract, f, text.height, present)
+            execute(con, "COMMIT")
+        except Exception:
+            execute(con, "ROLLBACK")
+            raise
+    finally:
+        con.unregister(TEXT)
+    if result.rows_loaded + result.rows_quarantined != result.rows_read:
+        raise AssertionError(
+            f"{f.name}: {result.rows_read} rows read but {result.rows_loaded} loaded + "
+            f"{result.rows_quarantined} quarantined: rows would be lost"
+        )
+    return result
+
+
+def _load_typed(con, contract, f: LandingFile, rows_read: int, present: set[str]) -> FileResult:
+    execute(con, f"CREATE OR REPLACE TEMP TABLE {TYPED} AS " + typed_select(
+        contract.columns, present, contract.period_column, contract.period_kind, TEXT))
+    main_period = scalar(con, f"SELECT _period FROM {TYPED} WHERE _period IS NOT NULL "
+                              "GROUP BY _period ORDER BY count(*) DESC, _period LIMIT 1")
+    if main_period is None:
+        return _reject(con, contract, f, rows_read,
+                       f"no row has a valid {contract.period_column}")
+
+    # Each row belongs to one period of this file; rows without a usable period are accounted
+    # (and quarantined) under the file's main period, so nothing falls between periods.
+    many = contract.many_periods_per_file
+    execute(con, f"ALTER TABLE {TYPED} ADD COLUMN _assigned_period VARCHAR")
+    execute(con, f"UPDATE {TYPED} SET _assigned_period = "
+                 f"CASE WHEN {many} AND _period IS NOT NULL THEN _period ELSE ? END", [main_period])
+    execute(con, f"CREATE OR REPLACE TEMP VIEW batch AS SELECT * FROM {TYPED}")
+    execute(con, f"CREATE OR REPLACE TEMP TABLE {VIOLATIONS} AS "
+                 + _violations_select(contract, present, None if many else main_period))
+
+    result = FileResult(f.name, f.sha256, "loaded", rows_read=rows_read)
+    for (period,) in execute(con, f"SELECT DISTINCT _assigned_period FROM {TYPED} ORDER BY 1"):
+        loaded, quarantined = _replace_period(con, contract, f, period)
+        result.periods.append(period)
+        result.rows_loaded += loaded
+        result.rows_quarantined += quarantined
+    return result
+
+
+def _violations_select(contract, present: set[str], single_period: str | None) -> str:
+    """Every reason to keep a row out: bad types, contract row rules (error), wrong period."""
+    source_id = contract.source_id
+    parts = [
+        type_violations_select(source_id, contract.columns, present, TEXT),
+        "SELECT _row_number, rule_id, severity, reason FROM ("
+        + contracts.row_violations_sql(contract) + ") WHERE severity = 'error'",
+        f"SELECT {ROW_NUMBER}, '{source_id}.period.missing', 'error', "
+        f"'column {contract.period_column}: no valid period' FROM {TYPED} WHERE _period IS NULL",
+    ]
+    if single_period:
+        parts.append(
+            f"SELECT {ROW_NUMBER}, '{source_id}.period.outside_file_period', 'error', "
+            f"'column {contract.period_column}: period ' || _period || ' is not the file''s "
+            f"period {single_period}' FROM {TYPED} WHERE _period <> '{single_period}'"
+        )
+    return "\nUNION ALL\n".join(f"({p})" for p in parts)
+
+
+def _replace_period(con, contract, f: LandingFile, period: str) -> tuple[int, int]:
+    """Swap in this file's rows for one period; returns (rows loaded, rows quarantined)."""
+    source_id = contract.source_id
+    execute(con, "UPDATE meta.provenance SET status = 'superseded' "
+                 "WHERE source_id = ? AND period = ? AND status = 'loaded'", [source_id, period])
+    execute(con, f"DELETE FROM raw.{source_id} WHERE _period = ?", [period])
+    execute(con, "DELETE FROM meta.quarantine WHERE source_id = ? AND period = ?", [source_id, period])
+
+    execute(con, (
+        "INSERT INTO meta.quarantine SELECT ?, ?, ?, v._row_number, ?, v.rule_id, 'error', "
+        f"v.reason, to_json(x) FROM (SELECT _row_number, min(rule_id) AS rule_id, "
+        f"string_agg(reason, '; ' ORDER BY rule_id) AS reason FROM {VIOLATIONS} GROUP BY 1) v "
+        f"JOIN {TYPED} t USING (_row_number) JOIN {TEXT} x USING (_row_number) "
+        "WHERE t._assigned_period = ?"
+    ), [source_id, f.name, f.sha256, period, period])
+    cols = ", ".join(quote(c.name) for c in contract.columns)
+    sheet = SHEET if SHEET in _columns(con, TYPED) else "NULL"
+    execute(con, (
+        f"INSERT INTO raw.{source_id} BY NAME SELECT {cols}, {sheet} AS _sheet, _period, "
+        f"? AS _file_name, ? AS _file_hash, {ROW_NUMBER} FROM {TYPED} t "
+        "WHERE _assigned_period = ? AND _row_number NOT IN (SELECT _row_number FROM "
+        f"{VIOLATIONS})"
+    ), [f.name, f.sha256, period])
+
+    read = scalar(con, f"SELECT count(*) FROM {TYPED} WHERE _assigned_period = ?", [period])
+    loaded = scalar(con, f"SELECT count(*) FROM raw.{source_id} WHERE _period = ? AND _file_hash = ?",
+                    [period, f.sha256])
+    quarantined = scalar(con, "SELECT count(*) FROM meta.quarantine WHERE source_id = ? "
+                              "AND period = ? AND file_hash = ?", [source_id, period, f.sha256])
+    _record_contract_results(con, contract, period)
+    _provenance(con, f, source_id, period, read, loaded, quarantined, "loaded", "")
+    return loaded, quarantined
+
+
+def _reject(con, contract, f: LandingFile, rows_read: int, why: str) -> FileResult:
+    """A file that cannot be typed at all: every row quarantined, nothing replaced."""
+    message = f"{f.name}: {why}; file not loaded"
+    log.error(message)
+    execute(con, (
+        f"INSERT INTO meta.quarantine SELECT ?, ?, ?, {ROW_NUMBER}, NULL, "
+        f"'{contract.source_id}.schema.file_rejected', 'error', ?, to_json(x) FROM {TEXT} x"
+    ), [contract.source_id, f.name, f.sha256, message])
+    _provenance(con, f, contract.source_id, None, rows_read, 0, rows_read, "rejected", message)
+    return FileResult(f.name, f.sha256, "rejected", rows_read=rows_read,
+                      rows_quarantined=rows_read, message=message)
+
+
+def _record_contract_results(con, contract, period: str) -> None:
+    """Validate the period as loaded plus its quarantined rows' rules, and store the verdict."""
+    source_id = contract.source_id
+    execute(con, f"CREATE OR REPLACE TEMP VIEW batch AS SELECT * FROM {TYPED} "
+                 f"WHERE _assigned_period = '{period}'")
+    previous = _previous_count(con, contract, period)
+    result = contracts.validate_batch(con, contract, relation="batch", previous_counts=previous)
+    now = datetime.now()
+    execute(con, "DELETE FROM meta.dq_rule_results WHERE source_id = ? AND period = ?",
+            [source_id, period])
+    rows = [
+        (source_id, period, r.rule_id, r.severity, r.dimension, r.description, bool(r.passed),
+         r.unexpected_count, r.rows_evaluated, list(r.districts_affected or []), r.engine, now)
+        for r in result.rules
+    ]
+    rows += _type_rule_results(con, source_id, period, now)
+    if rows:
+        con.executemany("INSERT INTO meta.dq_rule_results VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
+    blocking = sorted({r[2] for r in rows if r[3] == "error" and not r[6]})
+    warnings = any(r[3] == "warning" and not r[6] for r in rows)
+    status = "blocked" if blocking else ("warn" if warnings else "pass")
+    execute(con, "INSERT OR REPLACE INTO meta.period_status VALUES (?, ?, ?, ?, ?)",
+            [source_id, period, status, blocking, now])
+
+
+def _type_rule_results(con, source_id: str, period: str, now: datetime) -> list[tuple]:
+    """Type and period failures are rules too: report them beside the contract's own."""
+    found = execute(con, (
+        f"SELECT v.rule_id, count(DISTINCT v._row_number) FROM {VIOLATIONS} v "
+        f"JOIN {TYPED} t USING (_row_number) WHERE t._assigned_period = ? "
+        f"AND (v.rule_id LIKE '%.schema.%' OR v.rule_id LIKE '%.period.%') GROUP BY 1"
+    ), [period])
+    rows_evaluated = scalar(con, "SELECT count(*) FROM batch")
+    return [
+        (source_id, period, rule_id, "error", "conformity", "cell does not have the contract's type"
+         if ".schema." in rule_id else "row's period does not belong to this file", False, n,
+         rows_evaluated, [], "sql", now)
+        for rule_id, n in found
+    ]
+
+
+def _previous_count(con, contract, period: str) -> dict[str, int] | None:
+    """Rows loaded for the period before, for the contract's volume rule."""
+    previous = parse_label(period).previous().label
+    n = scalar(con, f"SELECT count(*) FROM raw.{contract.source_id} WHERE _period = ?", [previous])
+    return {period: n} if n else None
+
+
+def _provenance(con, f: LandingFile, source_id, period, read, loaded, quarantined, status, message):
+    execute(con, "INSERT INTO meta.provenance VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [source_id, f.name, f.sha256, period, read, loaded, quarantined, status, message,
+             datetime.now()])
+
+
+def _columns(con, relation: str) -> set[str]:
+    return {r[0] for r in execute(con, f"DESCRIBE {relation}")}

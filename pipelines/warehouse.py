@@ -1,0 +1,75 @@
+"""The DuckDB warehouse: connecting, creating the schemas, running SQL files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from pipelines.config import SQL_DIR
+
+
+@contextmanager
+def connect(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    try:
+        ensure_schema(con)
+        yield con
+    finally:
+        con.close()
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    run_sql_file(con, SQL_DIR / "warehouse" / "schema.sql")
+
+
+def read_sql(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    execute(con, read_sql(path))
+
+
+def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[tuple]:
+    """Run a statement and drain its result (DuckDB 2 refuses new work while a result is open)."""
+    return con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> Any:
+    rows = execute(con, sql, params)
+    return rows[0][0] if rows else None
+
+
+def set_variables(con: duckdb.DuckDBPyConnection, variables: Mapping[str, Any]) -> None:
+    """Expose configuration to SQL as DuckDB variables, read with getvariable('name')."""
+    for name, value in variables.items():
+        execute(con, f"SET VARIABLE {name} = ?", [value])
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        scalar(
+            con,
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [schema, table],
+        )
+    )
+
+
+def replace_rows(con: duckdb.DuckDBPyConnection, table: str, rows, key_column: str, key) -> None:
+    """Replace one slice of a table (e.g. one measure's rows) with `rows` (a polars frame).
+    Re-running is idempotent."""
+    con.register("_replacement", rows)
+    try:
+        execute(con, "BEGIN TRANSACTION")
+        execute(con, f"DELETE FROM {table} WHERE {key_column} = ?", [key])
+        if rows.height:
+            execute(con, f"INSERT INTO {table} BY NAME SELECT * FROM _replacement")
+        execute(con, "COMMIT")
+    finally:
+        con.unregister("_replacement")

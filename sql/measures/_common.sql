@@ -1,0 +1,44 @@
+-- Building blocks shared by every measure. Loaded before each measure's SQL.
+
+-- First day of a period label: 2024Q3 → 2024-07-01, 2024H2 → 2024-07-01, 2024 → 2024-01-01.
+CREATE OR REPLACE MACRO period_start(label) AS
+    CASE
+        WHEN label LIKE '%Q%' THEN make_date(CAST(left(label, 4) AS INTEGER), 3 * CAST(right(label, 1) AS INTEGER) - 2, 1)
+        WHEN label LIKE '%H%' THEN make_date(CAST(left(label, 4) AS INTEGER), 6 * CAST(right(label, 1) AS INTEGER) - 5, 1)
+        ELSE make_date(CAST(label AS INTEGER), 1, 1)
+    END;
+
+-- The estimated resident population used for a window: the 30 June inside a 12-month window,
+-- or the 30 June of the window's year for shorter windows. [I]
+CREATE OR REPLACE MACRO population_year(period_end) AS
+    CASE WHEN month(period_end) >= 6 THEN year(period_end) ELSE year(period_end) - 1 END;
+
+-- Windows of `n_periods` consecutive periods of one source, ending at each period the source has
+-- loaded, kept only where every period in the window is loaded. A window is withheld when any of
+-- its periods is blocked by a failed error-severity contract rule.
+CREATE OR REPLACE MACRO rolling_windows(src, n_periods, months_per_period) AS TABLE
+WITH loaded AS (
+    SELECT period, period_start(period) AS starts, status, blocking_rules
+    FROM meta.period_status
+    WHERE source_id = src
+)
+SELECT
+    (last.starts - to_months(months_per_period * (n_periods - 1)))::DATE  AS period_start,
+    (last.starts + to_months(months_per_period) - INTERVAL 1 DAY)::DATE   AS period_end,
+    last.period                                                           AS last_period,
+    list(member.period ORDER BY member.starts)                            AS periods,
+    bool_or(member.status = 'blocked')                                    AS withheld,
+    list_distinct(flatten(list(member.blocking_rules)))                   AS blocking_rules
+FROM loaded last
+JOIN loaded member
+  ON member.starts BETWEEN last.starts - to_months(months_per_period * (n_periods - 1)) AND last.starts
+GROUP BY ALL
+HAVING count(*) = n_periods;
+
+-- Population of an age range in a district × ethnic group for a window's population year.
+-- Only rows wholly inside the range count, so single years and 5-year bands both work.
+CREATE OR REPLACE MACRO population_in_ages(age_min, age_max) AS TABLE
+SELECT year, district_code, group4_id, sum(population) AS population
+FROM staging.population
+WHERE age_lower >= age_min AND age_upper <= age_max
+GROUP BY ALL;

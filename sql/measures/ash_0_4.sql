@@ -1,0 +1,81 @@
+-- ════════════════════════════════════════════════════════════════════════════════════════════
+-- ASH 0–4: ambulatory sensitive hospitalisations per 100,000 children aged 0–4
+-- definition_version: ash-0-4-v1 (choices in measures.yaml → measures.ash_0_4)
+--
+-- Numerator   Hospital discharges (NMDS) of children aged 0–4 at admission whose principal
+--             diagnosis is on the national ASH list and meets that condition's age rule.      [C/S]
+-- Denominator Estimated resident population aged 0–4 at 30 June inside the window.          [C/I]
+-- Geography   District (DHB) of domicile.                                                     [C]
+-- Period      Rolling 12 months to each quarter end, events by discharge date.            [C/U]
+-- Statistic   Crude rate per 100,000 (one 5-year band, so not standardised);               [I]
+--             95% CI exact Poisson under 10 events, Byar from 10 (PHEindicatormethods).
+-- Code list   reference/code_lists/ash_conditions_v1.csv = SWA definitions_library Main_ASH
+--             @8322593e (2023-04-26), a secondary copy of the MoH list.                         [S]
+--             3-character entries match the whole category (prefix), 4-character entries match
+--             that subcategory and its extensions, as SWA's SUBSTRING(code, 1, n) does.         [C]
+--             Age rules per code in months: e.g. MMR codes from 15 months, other vaccine-
+--             preventable codes from 6 months, wheeze R06.2 0–4 only.                           [S]
+-- Events      Acute and arranged admissions (AC, AA; ZC, ZA before July 2004); elective
+--             admissions (WN, AP, ZW, ZP) only for dental conditions (includes_elective).     [S/I]
+--             Inpatient and day-case events; birth events excluded.                            [I]
+-- Assumptions (each [U], each a switch in measures.yaml):
+--             principal diagnosis only (diagnosis_position); transfers in excluded so a
+--             continuous stay counts once (exclude_transfers_in); short-stay ED events kept
+--             (exclude_ssed: false — only needed for series spanning 2012/13); publicly funded
+--             events only (publicly_funded_only, public_purchaser_codes).
+-- ════════════════════════════════════════════════════════════════════════════════════════════
+
+-- The events counted, one row each, with the condition that qualified them.
+CREATE OR REPLACE TABLE marts.ash_0_4_events AS
+WITH eligible_events AS (
+    SELECT e.*,
+           CASE getvariable('diagnosis_position')
+               WHEN 'principal' THEN [e.principal_diagnosis]
+               ELSE list_prepend(e.principal_diagnosis, e.other_diagnoses)
+           END AS diagnoses_considered
+    FROM staging.nmds_events e
+    WHERE e.age_years BETWEEN getvariable('age_min_years') AND getvariable('age_max_years')
+      AND list_contains(getvariable('event_types'), e.event_type)
+      AND NOT (getvariable('exclude_transfers_in') AND e.admission_source = 'T')
+      AND NOT (getvariable('exclude_ssed')
+               AND list_contains(getvariable('ssed_specialties'), e.health_specialty)
+               AND e.los_days <= getvariable('ssed_max_los_days'))
+      AND (NOT getvariable('publicly_funded_only')
+           OR list_contains(getvariable('public_purchaser_codes'), e.purchaser_code))
+)
+SELECT
+    e.event_id, e.district_code, e.group4_id, e.discharge_date, e.discharge_quarter,
+    arg_min(c.condition, c.icd10am_code) AS condition
+FROM eligible_events e
+JOIN ref.ash_conditions c
+  ON list_bool_or([starts_with(d, c.icd10am_code) FOR d IN e.diagnoses_considered])
+WHERE e.age_months >= c.age_min_months
+  AND (c.age_max_months IS NULL OR e.age_months <= c.age_max_months)
+  AND (list_contains(getvariable('admission_types'), e.admission_type)
+       OR (c.includes_elective = 'yes'
+           AND list_contains(getvariable('elective_admission_types'), e.admission_type)))
+GROUP BY ALL;
+
+-- Numerator and denominator for every window × district × ethnic group, zero counts included.
+CREATE OR REPLACE TABLE marts.ash_0_4_cells AS
+WITH windows AS (SELECT * FROM rolling_windows('nmds_events', 4, 3)),
+population AS (SELECT * FROM population_in_ages(getvariable('age_min_years'), getvariable('age_max_years'))),
+events AS (
+    SELECT w.period_end, e.district_code, e.group4_id, count(*) AS numerator
+    FROM marts.ash_0_4_events e
+    JOIN windows w ON e.discharge_date BETWEEN w.period_start AND w.period_end
+    GROUP BY ALL
+)
+SELECT
+    w.period_start, w.period_end, w.withheld, w.blocking_rules,
+    d.code3 AS district_code, g.group_id AS group4_id,
+    '' AS breakdown, '' AS stratum,
+    coalesce(ev.numerator, 0) AS numerator,
+    p.population AS denominator
+FROM windows w
+CROSS JOIN ref.districts d
+CROSS JOIN ref.ethnic_groups g
+LEFT JOIN events ev
+       ON ev.period_end = w.period_end AND ev.district_code = d.code3 AND ev.group4_id = g.group_id
+LEFT JOIN population p
+       ON p.year = population_year(w.period_end) AND p.district_code = d.code3 AND p.group4_id = g.group_id;
