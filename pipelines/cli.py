@@ -13,7 +13,6 @@ import argparse
 import logging
 import os
 import sys
-from pathlib import Path
 
 from pipelines.config import PROJECT_ROOT, Settings
 
