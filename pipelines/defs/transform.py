@@ -19,7 +19,7 @@ from pipelines.config import SQL_DIR
 from pipelines.defs.resources import Warehouse
 from pipelines.measures.definitions import Measure, default_config
 from pipelines.measures.equity import equity_rows
-from pipelines.measures.publish import publish
+from pipelines.measures.publish import group_sets, publish
 from pipelines.measures.run_sql import run_measure_sql
 from pipelines.measures.trend import trend_rows
 from pipelines.reference import load_reference
@@ -70,11 +70,12 @@ def measure_asset(measure: Measure) -> dg.AssetsDefinition:
         config = default_config()
         with warehouse.connect() as con:
             run_measure_sql(con, measure)
-            rows = publish(con, measure, config)
+            cells = group_sets(con, measure)
+            rows = publish(con, measure, config, cells)
             confidence = float(config.defaults.get("confidence", 0.95))
             comparator = config.defaults.get("comparator_group", "nmnp")
             replace_rows(con, "marts.measures", rows, "measure_id", measure.measure_id)
-            replace_rows(con, "marts.equity", equity_rows(rows, measure, comparator, confidence),
+            replace_rows(con, "marts.equity", equity_rows(cells, rows, measure, comparator, confidence),
                          "measure_id", measure.measure_id)
             replace_rows(con, "marts.trend", trend_rows(rows, measure), "measure_id", measure.measure_id)
         withheld = rows.filter(pl.col("status") == "withheld")

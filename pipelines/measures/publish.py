@@ -11,9 +11,9 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from pipelines import stats
 from pipelines.config import SQL_DIR
 from pipelines.measures.definitions import Measure, MeasureConfig
+from pipelines.measures.statistics import statistic_module
 from pipelines.warehouse import read_sql
 
 MEASURE_COLUMNS = [
@@ -30,54 +30,37 @@ def group_sets(con: duckdb.DuckDBPyConnection, measure: Measure) -> pl.DataFrame
     return con.sql(sql).pl()
 
 
-def publish(con: duckdb.DuckDBPyConnection, measure: Measure, config: MeasureConfig) -> pl.DataFrame:
-    cells = group_sets(con, measure)
+def publish(con: duckdb.DuckDBPyConnection, measure: Measure, config: MeasureConfig,
+            cells: pl.DataFrame | None = None) -> pl.DataFrame:
+    cells = group_sets(con, measure) if cells is None else cells
     confidence = float(config.defaults.get("confidence", 0.95))
-    if measure.statistic == "crude_rate":
-        rows = _crude(cells, measure, confidence, stats.crude_rate, {"multiplier": measure.multiplier})
-    elif measure.statistic == "proportion":
-        rows = _crude(cells, measure, confidence, stats.proportion, {"multiplier": measure.multiplier})
-    else:
-        raise NotImplementedError(f"{measure.measure_id}: statistic {measure.statistic!r}")
-    rows = _suppress(rows, config)
+    rows = statistic_module(measure.statistic).compute(cells, measure, confidence)
+    rows = _suppress(rows, measure, config)
     rows = _withhold(rows)
     return _label(con, rows, measure, confidence)
 
 
-def _crude(cells: pl.DataFrame, measure: Measure, confidence: float, statistic, kwargs) -> pl.DataFrame:
-    """Crude rates and proportions: strata are summed, then one statistic per row."""
-    keys = ["period_start", "period_end", "district_code", "group_id", "breakdown"]
-    summed = cells.group_by(keys, maintain_order=True).agg(
-        pl.col("numerator").sum(), pl.col("denominator").sum(),
-        pl.col("withheld").any(), pl.col("blocking_rules").first(),
-    )
-    has_population = summed.filter(pl.col("denominator") > 0)
-    scored = statistic(has_population, "numerator", "denominator", group_by=None,
-                       confidence=confidence, **kwargs)
-    scored = scored.rename({"lowercl": "lower_ci", "uppercl": "upper_ci"})
-    no_population = summed.filter(~(pl.col("denominator") > 0) | pl.col("denominator").is_null())
-    return pl.concat(
-        [scored.select(*keys, "numerator", "denominator", "value", "lower_ci", "upper_ci", "method",
-                       "withheld", "blocking_rules"),
-         no_population.with_columns(
-             pl.lit(None, pl.Float64).alias("value"), pl.lit(None, pl.Float64).alias("lower_ci"),
-             pl.lit(None, pl.Float64).alias("upper_ci"), pl.lit("no population").alias("method"),
-         ).select(*keys, "numerator", "denominator", "value", "lower_ci", "upper_ci", "method",
-                  "withheld", "blocking_rules")],
-        how="vertical_relaxed",
-    )
-
-
-def _suppress(rows: pl.DataFrame, config: MeasureConfig) -> pl.DataFrame:
-    """One rule for every published output (measures.yaml → suppression). The values stay in the
-    warehouse so analysts can see them; exports and dashboards never show a suppressed one."""
-    threshold = int(config.suppression.get("min_numerator_count", 5))
-    small = pl.col("numerator") < threshold
+def _suppress(rows: pl.DataFrame, measure: Measure, config: MeasureConfig) -> pl.DataFrame:
+    """One rule for every published output (measures.yaml → suppression): too few events (or
+    respondents, for survey means) to publish. Values stay in the warehouse for analysts;
+    exports and dashboards never show a suppressed one."""
+    column, threshold, what = suppression_rule(measure, config)
+    small = pl.col(column) < threshold
     return rows.with_columns(
         small.fill_null(False).alias("suppressed"),
-        pl.when(small).then(pl.lit(f"fewer than {threshold} events")).otherwise(None)
+        pl.when(small).then(pl.lit(f"fewer than {threshold} {what}")).otherwise(None)
         .alias("suppression_reason"),
     )
+
+
+def suppression_rule(measure: Measure, config: MeasureConfig) -> tuple[str, int, str]:
+    """(column, threshold, what it counts) for a measure's statistic."""
+    s = config.suppression
+    if measure.statistic == "weighted_mean":
+        return "denominator", int(s.get("min_survey_respondents", 30)), "respondents"
+    if measure.statistic in ("direct_who", "dsr"):
+        return "numerator", int(s.get("min_dsr_events", 10)), "events"
+    return "numerator", int(s.get("min_numerator_count", 5)), "events"
 
 
 def _withhold(rows: pl.DataFrame) -> pl.DataFrame:

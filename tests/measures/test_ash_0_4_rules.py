@@ -116,3 +116,30 @@ def test_a_blocked_quarter_withholds_its_windows(con, ash):
     assert rows["status"].unique().to_list() == ["withheld"]
     assert rows["value"].null_count() == rows.height
     assert "nmds_events.discharge_on_or_after_admission" in rows["status_reason"][0]
+
+
+def test_rate_ratio_against_nmnp_by_hand(con, ash):
+    from pipelines.measures.equity import equity_rows
+    from pipelines.measures.publish import group_sets
+
+    maori = [event() for _ in range(10)]                                  # 10 events / 5,000
+    european = [event(ethnic_code_1="11") for _ in range(5)]               # 5 events / 10,000
+    ash(maori + european)
+    load_population(con, [(2024, "011", age, "F", "Māori", 1000) for age in range(5)]
+                    + [(2024, "011", age, "F", "European or Other", 2000) for age in range(5)])
+    run_sql_file(con, SQL_DIR / "staging" / "population.sql")
+    config = default_config()
+    measure = config.measure("ash_0_4")
+    run_measure_sql(con, measure)
+    cells = group_sets(con, measure)
+    rows = publish(con, measure, config, cells)
+    eq = equity_rows(cells, rows, measure, "nmnp", 0.95)
+    r = eq.filter((pl.col("district_code") == "011") & (pl.col("group_id") == "maori")).row(0, named=True)
+    # RR = (10/5000)/(5/10000) = 4; SE(ln RR) = sqrt(1/10 + 1/5); z = 1.959964.
+    assert r["rate_ratio"] == pytest.approx(4.0)
+    assert r["rr_lower"] == pytest.approx(4 * 0.3418045, rel=1e-6)
+    assert r["rr_upper"] == pytest.approx(4 * 2.9256494, rel=1e-6)
+    # RD = 200 − 50 per 100,000; SE = sqrt(10/5000² + 5/10000²) × 100,000
+    assert r["rate_difference"] == pytest.approx(150.0)
+    assert r["rd_lower"] == pytest.approx(150 - 1.959964 * 67.0820393, rel=1e-6)
+    assert r["suppressed"] is False

@@ -1,0 +1,30 @@
+"""One module per statistic a measure can name in measures.yaml (`statistic: crude_rate`).
+
+Each module exposes
+    compute(cells, measure, confidence) -> rows
+        cells: marts.<measure>_cells summed into reporting groups (pipelines.measures.publish),
+        columns KEYS + stratum + numerator + denominator + withheld + blocking_rules (+ extras
+        the measure's SQL adds, e.g. weights); rows: one per KEYS with numerator, denominator,
+        value, lower_ci, upper_ci, method, withheld, blocking_rules.
+    compare(cells, measure, comparator, confidence) -> equity rows
+        one per KEYS minus group + group_id, against `comparator`: ratio, ratio_lowercl,
+        ratio_uppercl, difference, difference_lowercl, difference_uppercl, method.
+Adding a statistic = adding a module here; publish finds it by name.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+KEYS = ["period_start", "period_end", "district_code", "group_id", "breakdown"]
+EQUITY_KEYS = ["period_start", "period_end", "district_code", "breakdown"]
+ROW_COLUMNS = [*KEYS, "numerator", "denominator", "value", "lower_ci", "upper_ci", "method",
+               "withheld", "blocking_rules"]
+
+
+def statistic_module(name: str) -> ModuleType:
+    try:
+        return importlib.import_module(f"pipelines.measures.statistics.{name}")
+    except ModuleNotFoundError as exc:
+        raise NotImplementedError(f"no statistic module pipelines/measures/statistics/{name}.py") from exc
