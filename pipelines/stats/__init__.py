@@ -1,0 +1,51 @@
+"""Public statistics for indicator production: PHEindicatormethods-compatible rates, proportions,
+means, DSRs and indirect standardisation; equity ratios/differences; funnel limits; Making Data
+Count SPC.
+
+Every frame-level function takes and returns a polars DataFrame. See docs/statistics.md.
+"""
+
+from pipelines.stats.comparisons import (
+    dsr_ratio_difference,
+    proportion_ratio_difference,
+    rate_ratio_difference,
+)
+from pipelines.stats.confidence import z_for
+from pipelines.stats.dsr import dsr
+from pipelines.stats.funnels import funnel_proportion_limits, funnel_ratio_limits
+from pipelines.stats.indirect import israte, isratio
+from pipelines.stats.intervals import (
+    byars_lower,
+    byars_upper,
+    exact_poisson_lower,
+    exact_poisson_upper,
+    wilson_lower,
+    wilson_upper,
+)
+from pipelines.stats.means import mean, weighted_mean
+from pipelines.stats.proportions import proportion
+from pipelines.stats.rates import crude_rate
+from pipelines.stats.spc import spc
+
+__all__ = [
+    "byars_lower",
+    "byars_upper",
+    "crude_rate",
+    "dsr",
+    "dsr_ratio_difference",
+    "exact_poisson_lower",
+    "exact_poisson_upper",
+    "funnel_proportion_limits",
+    "funnel_ratio_limits",
+    "israte",
+    "isratio",
+    "mean",
+    "proportion",
+    "proportion_ratio_difference",
+    "rate_ratio_difference",
+    "spc",
+    "weighted_mean",
+    "wilson_lower",
+    "wilson_upper",
+    "z_for",
+]

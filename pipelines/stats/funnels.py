@@ -1,0 +1,94 @@
+"""Funnel plot control limits as PHEindicatormethods 2.1.0 (R/Funnels.R, R/utils.R), §10a.
+
+Two limit pairs: "2s" = 95% (tail p = 0.025) and "3s" = 99.8% (p = 0.001).
+
+* Proportions: with the overall average av = sum x / sum n and q = z^2 for the level, the limits at
+  denominator N are the proportions whose Wilson interval just reaches av:
+    A = av (N/q + 1), B = 1/q + 1/N,
+    D = sqrt((-8 av (N/q + 1))^2 - 64 (1/q + 1/N) av (N (av (N/q + 2) - 1) + q (av - 1))),
+    low = (A - D/8) / B / N, high = (A + D/8) / B / N, times the multiplier,
+  then clipped to [0, 100] whatever the multiplier (as PHE does).
+* Ratios: for O observed events, the expected counts at the limits are found by PHE's bisection
+  on v in (0, 1) with lambda = (1 + O) v / (1 - v), halving the step from 0.5 until it is <= 1e-7:
+  "high" side moves down while P(K <= O) < p, "low" side moves down while P(K >= O) > p.
+  lower ratio = O / lambda_high, upper ratio = O / lambda_low.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import polars as pl
+from scipy.stats import norm, poisson
+
+__all__ = ["funnel_proportion_limits", "funnel_ratio_limits", "poisson_funnel"]
+
+_TAILS = {"2s": 0.025, "3s": 0.001}
+
+
+def _wilson_inverse(av: float, denominator: np.ndarray, tail: float) -> tuple[np.ndarray, np.ndarray]:
+    q = norm.ppf(tail) ** 2
+    big_n = denominator
+    a = av * (big_n / q + 1)
+    b = 1 / q + 1 / big_n
+    d = np.sqrt(
+        (-8 * av * (big_n / q + 1)) ** 2
+        - 64 * (1 / q + 1 / big_n) * av * (big_n * (av * (big_n / q + 2) - 1) + q * (av - 1))
+    )
+    return (a - d / 8) / b / big_n, (a + d / 8) / b / big_n
+
+
+def funnel_proportion_limits(
+    average: float, denominators: Sequence[float], multiplier: float = 100
+) -> pl.DataFrame:
+    """Proportion funnel limits at each denominator around ``average`` (a proportion, 0-1).
+
+    Returns population, lower_2s_limit, upper_2s_limit, lower_3s_limit, upper_3s_limit and
+    baseline (average x multiplier).
+    """
+    if not 0 <= average <= 1:
+        raise ValueError("average must be a proportion between 0 and 1")
+    n = np.asarray(denominators, dtype=np.float64)
+    columns: dict = {"population": n}
+    for name, tail in _TAILS.items():
+        low, high = _wilson_inverse(average, n, tail)
+        columns[f"lower_{name}_limit"] = np.maximum(0.0, low * multiplier)
+        columns[f"upper_{name}_limit"] = np.minimum(100.0, high * multiplier)
+    columns["baseline"] = np.full(n.size, average * multiplier)
+    return pl.DataFrame(columns)
+
+
+def _moves_down(observed: int, mu: float, p: float, side: str) -> bool:
+    if side == "low":
+        return bool(poisson.sf(observed - 1, mu) > p)  # P(K >= O)
+    return bool(poisson.cdf(observed, mu) < p)  # P(K <= O)
+
+
+def poisson_funnel(observed: int, p: float, side: str) -> float:
+    """PHE's bisection for the Poisson mean at a funnel limit (see module docstring)."""
+    if side not in ("low", "high"):
+        raise ValueError("side must be 'low' or 'high'")
+    v, dv = 0.5, 0.5
+    while dv > 1e-7:
+        dv /= 2
+        mu = (1 + observed) * v / (1 - v)
+        v = v - dv if _moves_down(observed, mu, p, side) else v + dv
+    return (1 + observed) * v / (1 - v)
+
+
+def funnel_ratio_limits(observed: Sequence[int]) -> pl.DataFrame:
+    """Ratio funnel limits per observed count: expected events at each limit and the ratio
+    (observed / expected). PHE's "count" type is ratio - 1 and "isr" is ratio x 100."""
+    obs = [int(o) for o in observed]
+    if any(o < 1 for o in obs):
+        raise ValueError("observed counts must be at least 1")
+    columns: dict = {"observed": obs}
+    for name, tail in _TAILS.items():
+        high = np.array([poisson_funnel(o, tail, "high") for o in obs])
+        low = np.array([poisson_funnel(o, tail, "low") for o in obs])
+        columns[f"lower_{name}_exp_events"] = high
+        columns[f"lower_{name}_ratio"] = np.asarray(obs) / high
+        columns[f"upper_{name}_exp_events"] = low
+        columns[f"upper_{name}_ratio"] = np.asarray(obs) / low
+    return pl.DataFrame(columns)

@@ -1,0 +1,175 @@
+"""XmR statistical process control as NHS England "Making Data Count" via NHSRplotthedots 0.2.2.
+
+Per group, points ordered by date:
+* mean of the "fixed" values (the first ``fix_after_n_points`` points, or all);
+* moving ranges |y_i - y_{i-1}| over the fixed values, AMR = their mean; with outlier screening
+  (default, as ``ptd_spc``) moving ranges >= 3.267 AMR are dropped and AMR recomputed once;
+* process limits mean -/+ 2.66 AMR, near limits mean -/+ (2/3) 2.66 AMR;
+* every point is tested against the limits, including those after the fixed period.
+Rules (priority outside > trend > two-in-three > shift):
+1. outside the process limits (strict);
+2. 7-point trend: 6 successive strictly increasing (or decreasing) differences, all 7 flagged;
+3. 2 of 3 consecutive points between the near and process limits, all 3 on the same side of the
+   mean; only the close points are flagged;
+4. shift: 7 or more consecutive points on the same side of the mean (a point on the mean breaks
+   the run), all flagged.
+point_type is special_cause_improvement/concern by the rule's direction times the improvement
+direction, special_cause_neutral_high/low when the direction is neutral, else common_cause.
+Groups with fewer than 13 points get ``short_group_warning`` (PTD warns at the same threshold).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import polars as pl
+
+from pipelines.stats._frames import group_keys, require_columns
+
+__all__ = ["spc", "LIMIT", "NEAR_LIMIT", "SCREEN_FACTOR", "SHORT_GROUP_POINTS"]
+
+LIMIT = 2.66
+NEAR_LIMIT = 2 * LIMIT / 3
+SCREEN_FACTOR = 3.267
+SHORT_GROUP_POINTS = 13
+_RUN = 7
+_DIRECTIONS = {"increase": 1, "decrease": -1, "neutral": 0}
+
+
+def _limits(y: np.ndarray, fix_after: int | None, screen: bool) -> tuple[float, float]:
+    fixed = y if fix_after is None else y[:fix_after]
+    centre = float(np.mean(fixed))
+    ranges = np.abs(np.diff(fixed))
+    if ranges.size == 0:
+        return centre, float("nan")
+    amr = float(np.mean(ranges))
+    if screen:
+        kept = ranges[ranges < SCREEN_FACTOR * amr]
+        amr = float(np.mean(kept)) if kept.size else float("nan")
+    return centre, amr
+
+
+def _runs_flag(values: np.ndarray, length: int) -> np.ndarray:
+    """Flag every member of a run of >= ``length`` equal non-zero values."""
+    flags = np.zeros(values.size, dtype=bool)
+    start = 0
+    for i in range(1, values.size + 1):
+        if i == values.size or values[i] != values[start]:
+            if values[start] != 0 and i - start >= length:
+                flags[start:i] = True
+            start = i
+    return flags
+
+
+def _trend(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Points in any 7-point monotone run, and each flagged point's direction (+1 / -1)."""
+    steps = np.sign(np.diff(y))
+    flags = np.zeros(y.size, dtype=bool)
+    for end in range(_RUN - 1, y.size):
+        window = steps[end - _RUN + 1 : end]
+        if np.all(window == 1) or np.all(window == -1):
+            flags[end - _RUN + 1 : end + 1] = True
+    direction = np.zeros(y.size)
+    for i in np.flatnonzero(flags):
+        # Direction towards the next point while the trend continues, else from the previous one.
+        if i + 1 < y.size and flags[i + 1]:
+            direction[i] = steps[i]
+        else:
+            direction[i] = steps[i - 1]
+    return flags, direction
+
+
+def _two_in_three(close: np.ndarray, side: np.ndarray) -> np.ndarray:
+    close = close.astype(bool)
+    flags = np.zeros(close.size, dtype=bool)
+    for start in range(close.size - 2):
+        window = slice(start, start + 3)
+        if close[window].sum() >= 2 and abs(side[window].sum()) == 3:
+            flags[window] |= close[window]
+    return flags
+
+
+def _label_points(y, side, outside, close) -> list[str | None]:
+    trend, trend_direction = _trend(y)
+    two_of_three = _two_in_three(close, side)
+    shift = _runs_flag(side, _RUN)
+    labels: list[str | None] = []
+    for i in range(y.size):
+        above = side[i] == 1
+        if outside[i]:
+            labels.append("Above UCL" if above else "Below LCL")
+        elif trend[i]:
+            rising = trend_direction[i] > 0
+            labels.append(f"7 Point Trend ({'Increasing' if rising else 'Decreasing'})")
+        elif two_of_three[i]:
+            labels.append(f"2 in 3 {'Above' if above else 'Below'} CL")
+        elif shift[i]:
+            labels.append(f"7 Points {'Above' if above else 'Below'} CL")
+        else:
+            labels.append(None)
+    return labels
+
+
+def _point_type(label: str | None, direction: int) -> str:
+    if label is None:
+        return "common_cause"
+    sign = 1 if ("Above" in label or "Increasing" in label) else -1
+    if direction == 0:
+        return f"special_cause_neutral_{'high' if sign > 0 else 'low'}"
+    return "special_cause_improvement" if sign * direction > 0 else "special_cause_concern"
+
+
+def _one_group(group: pl.DataFrame, value: str, fix_after, screen, direction) -> pl.DataFrame:
+    y = group.get_column(value).cast(pl.Float64).to_numpy()
+    centre, amr = _limits(y, fix_after, screen)
+    lpl, upl = centre - LIMIT * amr, centre + LIMIT * amr
+    near_lpl, near_upl = centre - NEAR_LIMIT * amr, centre + NEAR_LIMIT * amr
+    outside = (y > upl) | (y < lpl)
+    side = np.sign(y - centre)
+    close = ~outside & ((y < near_lpl) | (y > near_upl))
+    labels = _label_points(y, side, outside, close)
+    size = y.size
+    return group.with_columns(
+        pl.Series("mean", np.full(size, centre)),
+        pl.Series("amr", np.full(size, amr)).fill_nan(None),
+        pl.Series("lpl", np.full(size, lpl)).fill_nan(None),
+        pl.Series("upl", np.full(size, upl)).fill_nan(None),
+        pl.Series("near_lpl", np.full(size, near_lpl)).fill_nan(None),
+        pl.Series("near_upl", np.full(size, near_upl)).fill_nan(None),
+        pl.Series("outside_limits", outside),
+        pl.Series("relative_to_mean", side.astype(np.int8)),
+        pl.Series("close_to_limits", close),
+        pl.Series("special_cause_rule", labels, dtype=pl.String),
+        pl.Series("point_type", [_point_type(label, direction) for label in labels]),
+        pl.Series("short_group_warning", np.full(size, size < SHORT_GROUP_POINTS)),
+    )
+
+
+def spc(
+    df: pl.DataFrame,
+    value: str,
+    date: str,
+    group_by: Sequence[str] | None = None,
+    improvement_direction: str = "increase",
+    fix_after_n_points: int | None = None,
+    screen_outliers: bool = True,
+) -> pl.DataFrame:
+    """XmR chart columns per group (None = one series), rows ordered by group then date.
+
+    Returns the input columns plus mean, amr, lpl, upl, near_lpl, near_upl, outside_limits,
+    relative_to_mean (-1/0/1), close_to_limits, special_cause_rule (PTD's label, null for common
+    cause), point_type and short_group_warning.
+    """
+    keys = group_keys(group_by)
+    require_columns(df, value, date, *keys)
+    if improvement_direction not in _DIRECTIONS:
+        raise ValueError("improvement_direction must be 'increase', 'decrease' or 'neutral'")
+    if fix_after_n_points is not None and fix_after_n_points < 12:
+        raise ValueError("fix_after_n_points must be at least 12")
+    if df.get_column(value).cast(pl.Float64).fill_nan(None).null_count():
+        raise ValueError(f"column {value!r} has missing values")
+    ordered = df.sort([*keys, date], maintain_order=True)
+    groups = ordered.partition_by(keys, maintain_order=True) if keys else [ordered]
+    direction = _DIRECTIONS[improvement_direction]
+    return pl.concat([_one_group(g, value, fix_after_n_points, screen_outliers, direction) for g in groups])
