@@ -1,0 +1,246 @@
+"""Assemble pages: figures → HTML fragments → Jinja templates → one self-contained file each.
+
+plotly.js is inlined once per file (engineering-notes §5); each figure is a fragment with a fixed
+div id, so two runs over the same data write byte-identical files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+
+import plotly.graph_objects as go
+import polars as pl
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from pipelines.dashboards import palette as pal
+from pipelines.dashboards.figures import equity_figure, forest_figure, trend_figure
+from pipelines.dashboards.frames import (
+    DQ_COLUMNS,
+    NATIONAL_CODE,
+    breakdown_label,
+    confidence_label,
+    district_file_name,
+    humanise,
+    normalise_equity,
+    normalise_measures,
+    normalise_trend,
+    require_columns,
+    slugify,
+)
+from pipelines.dashboards.tables import dq_rows, dq_summary, headline_value, latest_table, withheld_periods
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "dashboards" / "templates"
+
+# What the data cannot say about an incomplete definition (measures.yaml comments, addendum §1).
+DEFINITION_NOTES: dict[str, str] = {"amenable_mortality": "27 of 35 conditions"}
+
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d"],
+}
+
+
+@cache
+def _plotlyjs() -> Markup:
+    from plotly.offline import get_plotlyjs
+
+    return Markup(get_plotlyjs())
+
+
+def _env(templates_dir: Path) -> Environment:
+    return Environment(
+        loader=FileSystemLoader(str(templates_dir)),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def figure_html(fig: go.Figure, div_id: str) -> Markup:
+    """A figure fragment without plotly.js; the page inlines the library once."""
+    config = {**PLOTLY_CONFIG, "toImageButtonOptions": {"filename": div_id, "scale": 2}}
+    return Markup(
+        fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=config,
+                    default_width="100%")
+    )
+
+
+def _series_id(*parts: str) -> str:
+    return "-".join(slugify(p) for p in parts if p)
+
+
+def _direction_text(direction: str | None) -> str:
+    return {"lower_is_better": "lower is better", "higher_is_better": "higher is better"}.get(
+        direction or "", humanise(direction) or "not stated"
+    )
+
+
+def _measure_meta(rows: pl.DataFrame, notes: Mapping[str, str]) -> dict:
+    """Definition line for a measure, from its most recent row (definitions can be re-versioned)."""
+    r = rows.sort("period_end", "district_code", "group_id").row(-1, named=True)
+    statuses = set(rows.get_column("definition_status").drop_nulls().to_list())
+    return {
+        "measure_id": r["measure_id"],
+        "name": r["measure_name"],
+        "definition_version": r["definition_version"] or "—",
+        "method": humanise(r["method"]) or "—",
+        "unit": r["unit"] or "—",
+        "direction": _direction_text(r["direction"]),
+        "incomplete": "incomplete" in statuses,
+        "incomplete_note": notes.get(r["measure_id"], ""),
+    }
+
+
+def _dq_context(dq: pl.DataFrame | None) -> dict | None:
+    if dq is None:
+        return None
+    require_columns(dq, DQ_COLUMNS, "dq")
+    rows = dq_rows(dq)
+    return {"rows": rows, "summary": dq_summary(rows)}
+
+
+def district_context(
+    code: str, m: pl.DataFrame, e: pl.DataFrame, t: pl.DataFrame, notes: Mapping[str, str]
+) -> dict:
+    """Template context for one district. m/e/t are the normalised marts (all districts)."""
+    dm = m.filter(pl.col("district_code") == code)
+    national = m.filter((pl.col("district_code") == NATIONAL_CODE) & (pl.col("group_id") == "total"))
+    sections = []
+    for measure_id in sorted(dm.get_column("measure_id").unique().to_list()):
+        mm = dm.filter(pl.col("measure_id") == measure_id)
+        series = []
+        for bd in sorted(mm.get_column("breakdown").unique().to_list()):
+            rows = mm.filter(pl.col("breakdown") == bd)
+            key = (pl.col("measure_id") == measure_id) & (pl.col("breakdown") == bd)
+            trend = t.filter(key & (pl.col("district_code") == code))
+            eq = e.filter(key & (pl.col("district_code") == code))
+            fig = trend_figure(rows, trend, national.filter(key))
+            plotted = {tr.legendgroup for tr in fig.data if tr.legendgroup}
+            has_group_trace = bool(plotted)
+            groups = sorted(rows.get_column("group_id").unique().to_list(), key=pal.group_sort_key)
+            series.append({
+                "label": breakdown_label(bd),
+                "figure_html": figure_html(fig, _series_id("trend", code, measure_id, bd))
+                if has_group_trace else None,
+                "not_plotted": [pal.group_label(g) for g in groups if g not in plotted],
+                "withheld": withheld_periods(rows),
+                "table": latest_table(rows, eq),
+            })
+        sections.append({**_measure_meta(mm, notes), "series": series})
+    return {
+        "district_code": code,
+        "district_name": dm.get_column("district_name").first(),
+        "sections": sections,
+    }
+
+
+def index_context(
+    m: pl.DataFrame, e: pl.DataFrame, districts: list[tuple[str, str]], notes: Mapping[str, str]
+) -> dict:
+    names = dict(districts)
+    sections, columns = [], []
+    for measure_id in sorted(m.get_column("measure_id").unique().to_list()):
+        mm = m.filter(pl.col("measure_id") == measure_id)
+        meta = _measure_meta(mm, notes)
+        series = []
+        for bd in sorted(mm.get_column("breakdown").unique().to_list()):
+            rows = mm.filter(pl.col("breakdown") == bd)
+            latest_end = rows.get_column("period_end").max()
+            latest = rows.filter(pl.col("period_end") == latest_end)
+            if latest.filter(pl.col("group_id") == "total").is_empty():
+                continue
+            forest = forest_figure(latest)
+            eq = e.filter(
+                (pl.col("measure_id") == measure_id) & (pl.col("breakdown") == bd)
+                & (pl.col("period_end") == latest_end) & (pl.col("district_code") != NATIONAL_CODE)
+            )
+            label = latest.get_column("period_label").first()
+            eq_html = None
+            if not eq.is_empty():
+                fig = equity_figure(eq, names, meta["name"], label)
+                if fig.data:
+                    eq_html = figure_html(fig, _series_id("equity", measure_id, bd))
+            series.append({
+                "label": breakdown_label(bd),
+                "ci_label": confidence_label(latest.get_column("confidence").drop_nulls().first()),
+                "forest_html": figure_html(forest, _series_id("forest", measure_id, bd)),
+                "equity_html": eq_html,
+            })
+            if bd == "":
+                columns.append({**meta, "period_label": label})
+        if series:
+            sections.append({**meta, "series": series})
+
+    glance_rows = []
+    has_nat = not m.filter(pl.col("district_code") == NATIONAL_CODE).is_empty()
+    entries = [(c, n, district_file_name(c, n)) for c, n in districts]
+    if has_nat:
+        entries.append((NATIONAL_CODE, "New Zealand", None))
+    for code, name, href in entries:
+        values = [headline_value(m.filter(pl.col("measure_id") == c["measure_id"]), code)
+                  for c in columns]
+        glance_rows.append({"name": name, "href": href, "cells": values,
+                            "national": code == NATIONAL_CODE})
+    glance = {
+        "columns": columns,
+        "rows": glance_rows,
+        "has_suppressed": any("s" in r["cells"] for r in glance_rows),
+    }
+    return {"sections": sections, "glance": glance}
+
+
+def build_dashboards(
+    measures: pl.DataFrame,
+    equity: pl.DataFrame,
+    trend: pl.DataFrame,
+    dq: pl.DataFrame | None,
+    out_dir: Path,
+    as_of_label: str,
+    *,
+    templates_dir: Path | None = None,
+    definition_notes: Mapping[str, str] | None = None,
+) -> list[Path]:
+    """Write one HTML page per district plus index.html into out_dir; return the paths written.
+
+    District pages come first (sorted by district code), index.html last.
+    """
+    m, e, t = normalise_measures(measures), normalise_equity(equity), normalise_trend(trend)
+    notes = DEFINITION_NOTES if definition_notes is None else definition_notes
+    tdir = Path(templates_dir) if templates_dir else TEMPLATES_DIR
+    env = _env(tdir)
+    base = {
+        "as_of_label": as_of_label,
+        "css": Markup((tdir / "dashboard.css").read_text(encoding="utf-8")),
+        "plotlyjs": _plotlyjs(),
+        "dq": _dq_context(dq),
+        "colours": {g: pal.group_colour(g) for g in m.get_column("group_id").unique().to_list()},
+    }
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    districts = sorted(
+        m.filter(pl.col("district_code") != NATIONAL_CODE)
+        .select("district_code", "district_name")
+        .unique()
+        .iter_rows()
+    )
+    written: list[Path] = []
+    page = env.get_template("district.html.j2")
+    for code, name in districts:
+        path = out_dir / district_file_name(code, name)
+        _write(path, page.render(**base, **district_context(code, m, e, t, notes)))
+        written.append(path)
+    index = out_dir / "index.html"
+    _write(index, env.get_template("index.html.j2").render(**base, **index_context(m, e, districts, notes)))
+    written.append(index)
+    return written
+
+
+def _write(path: Path, html: str) -> None:
+    path.write_text(html, encoding="utf-8", newline="\n")
