@@ -35,7 +35,6 @@ from pipelines.dashboards.tables import dq_rows, dq_summary, headline_value, lat
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "dashboards" / "templates"
 
 # What the data cannot say about an incomplete definition (measures.yaml comments, addendum §1).
-DEFINITION_NOTES: dict[str, str] = {"amenable_mortality": "27 of 35 conditions"}
 
 PLOTLY_CONFIG = {
     "displaylogo": False,
@@ -211,7 +210,7 @@ def build_dashboards(
     District pages come first (sorted by district code), index.html last.
     """
     m, e, t = normalise_measures(measures), normalise_equity(equity), normalise_trend(trend)
-    notes = DEFINITION_NOTES if definition_notes is None else definition_notes
+    notes = definition_notes or {}  # measures.yaml → definition_note, passed in by the caller
     tdir = Path(templates_dir) if templates_dir else TEMPLATES_DIR
     env = _env(tdir)
     base = {

@@ -51,7 +51,10 @@ def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
         trend = con.sql("SELECT * FROM marts.trend").pl()
         dq = published(con, "dq_summary")
     as_of = _latest_label(measures) or "no data"
-    pages = build_dashboards(measures, equity, trend, dq, Path(warehouse.dashboards), as_of)
+    notes = {m.measure_id: m.settings["definition_note"] for m in measures_with_sql()
+             if m.settings.get("definition_note")}
+    pages = build_dashboards(measures, equity, trend, dq, Path(warehouse.dashboards), as_of,
+                             definition_notes=notes)
     index = next((p for p in pages if p.name == "index.html"), None)
     return dg.MaterializeResult(metadata={
         "pages": len(pages),

@@ -15,11 +15,15 @@ from pipelines.dashboards import build_dashboards
 AS_OF = "2025Q2"
 
 
+NOTES = {"amenable_mortality": "27 of 35 conditions"}  # as measures.yaml definition_note
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     measures, equity, trend, dq = synthetic_marts()
     out = tmp_path_factory.mktemp("dash")
-    paths = build_dashboards(measures, equity, trend, dq, out, AS_OF)
+    paths = build_dashboards(measures, equity, trend, dq, out, AS_OF,
+                             definition_notes=NOTES)
     return out, paths, {p.name: p.read_text(encoding="utf-8") for p in paths}
 
 
@@ -133,7 +137,7 @@ def test_output_is_byte_identical_across_runs(built, tmp_path):
     measures, equity, trend, dq = synthetic_marts()
     # shuffled input order must not change the output either
     again = build_dashboards(measures.reverse(), equity.reverse(), trend.reverse(), dq,
-                             tmp_path, AS_OF)
+                             tmp_path, AS_OF, definition_notes=NOTES)
     assert [p.name for p in again] == [p.name for p in paths]
     for a, b in zip(paths, again, strict=True):
         assert a.read_bytes() == b.read_bytes(), a.name
