@@ -10,11 +10,11 @@ measures and nothing else, so blocking is per period in the data (meta.period_st
 measures withhold every window containing a blocked period, and say which rule blocked it.
 """
 
-from __future__ import annotations
 
 from pathlib import Path
 
 import dagster as dg
+from dagster import AssetExecutionContext
 
 from pipelines import contracts
 from pipelines.config import CONTRACTS_DIR
@@ -28,7 +28,7 @@ from pipelines.warehouse import execute
 GROUP = "sources"
 
 
-def partition_labels(context: dg.AssetExecutionContext, kind: str) -> set[str]:
+def partition_labels(context: AssetExecutionContext, kind: str) -> set[str]:
     return {from_partition_key(k, kind).label for k in context.partition_keys}
 
 
@@ -52,7 +52,7 @@ def raw_asset(source_id: str) -> dg.AssetsDefinition:
                 "Warning-severity contract rules: shown, never blocking.")),
         ],
     )
-    def _raw(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    def _raw(context: AssetExecutionContext, warehouse: Warehouse):
         periods = partition_labels(context, contract.period_kind)
         with warehouse.connect() as con:
             load_reference(con)

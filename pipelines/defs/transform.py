@@ -7,12 +7,12 @@ is an asset `stg_<name>`, every measure in measures.yaml with `sql/measures/<id>
 entry; no Python changes.
 """
 
-from __future__ import annotations
 
 import re
 from pathlib import Path
 
 import dagster as dg
+from dagster import AssetExecutionContext
 import polars as pl
 
 from pipelines.config import SQL_DIR
@@ -66,7 +66,7 @@ def measure_asset(measure: Measure) -> dg.AssetsDefinition:
     @dg.asset(name=f"measure_{measure.measure_id}", group_name="measures", kinds={"duckdb", "polars"},
               deps=upstream_of(sql), description=f"{measure.name} ({measure.definition_version}). "
               f"Definition beside its SQL in sql/measures/{measure.sql_file.name}.")
-    def _measure(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+    def _measure(context: AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
         config = default_config()
         with warehouse.connect() as con:
             run_measure_sql(con, measure)

@@ -14,7 +14,7 @@ import polars as pl
 from pipelines.config import SQL_DIR
 from pipelines.measures.definitions import Measure, MeasureConfig
 from pipelines.measures.statistics import statistic_module
-from pipelines.warehouse import read_sql
+from pipelines.warehouse import execute, read_sql, table_exists
 
 MEASURE_COLUMNS = [
     "district_code", "district_name", "measure_id", "measure_name", "period_start", "period_end",
@@ -25,8 +25,11 @@ MEASURE_COLUMNS = [
 
 
 def group_sets(con: duckdb.DuckDBPyConnection, measure: Measure) -> pl.DataFrame:
+    cells = f"marts.{measure.measure_id}_cells"
+    # Extra additive columns a statistic needs beyond numerator/denominator are named sum_*.
+    extras = [c for c in con.sql(f"SELECT * FROM {cells} LIMIT 0").columns if c.startswith("sum_")]
     sql = read_sql(SQL_DIR / "measures" / "_group_sets.sql").format(
-        cells=f"marts.{measure.measure_id}_cells")
+        cells=cells, extra_sums="".join(f", sum({c}) AS {c}" for c in extras))
     return con.sql(sql).pl()
 
 
@@ -37,7 +40,7 @@ def publish(con: duckdb.DuckDBPyConnection, measure: Measure, config: MeasureCon
     rows = statistic_module(measure.statistic).compute(cells, measure, confidence)
     rows = _suppress(rows, measure, config)
     rows = _withhold(rows)
-    return _label(con, rows, measure, confidence)
+    return _derived_definition(con, measure, _label(con, rows, measure, confidence))
 
 
 def _suppress(rows: pl.DataFrame, measure: Measure, config: MeasureConfig) -> pl.DataFrame:
@@ -56,11 +59,26 @@ def _suppress(rows: pl.DataFrame, measure: Measure, config: MeasureConfig) -> pl
 def suppression_rule(measure: Measure, config: MeasureConfig) -> tuple[str, int, str]:
     """(column, threshold, what it counts) for a measure's statistic."""
     s = config.suppression
-    if measure.statistic == "weighted_mean":
+    if measure.statistic == "weighted_mean" or measure.settings.get("suppression_basis") == "respondents":
         return "denominator", int(s.get("min_survey_respondents", 30)), "respondents"
     if measure.statistic in ("direct_who", "dsr"):
         return "numerator", int(s.get("min_dsr_events", 10)), "events"
     return "numerator", int(s.get("min_numerator_count", 5)), "events"
+
+
+def _derived_definition(con, measure: Measure, rows: pl.DataFrame) -> pl.DataFrame:
+    """A measure whose completeness follows from its data (amenable mortality: a code list with
+    MISSING rows) has its SQL write marts.<id>_definition (definition_status, definition_note);
+    every row then carries that status, and the note is appended to status_reason."""
+    table = f"{measure.measure_id}_definition"
+    if not table_exists(con, "marts", table):
+        return rows
+    status, note = execute(con, f"SELECT definition_status, definition_note FROM marts.{table}")[0]
+    rows = rows.with_columns(pl.lit(status).alias("definition_status"))
+    if note is None:
+        return rows
+    return rows.with_columns(pl.concat_str([pl.col("status_reason"), pl.lit(note)], separator="; ",
+                                           ignore_nulls=True).alias("status_reason"))
 
 
 def _withhold(rows: pl.DataFrame) -> pl.DataFrame:

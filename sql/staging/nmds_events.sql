@@ -22,8 +22,7 @@ prioritised AS (
 aged AS (
     SELECT
         e.*,
-        date_diff('month', e.date_of_birth, e.admission_date)
-            - CASE WHEN day(e.admission_date) < day(e.date_of_birth) THEN 1 ELSE 0 END AS age_months
+        date_sub('month', e.date_of_birth, e.admission_date) AS age_months   -- completed months
     FROM raw.nmds_events e
 )
 SELECT

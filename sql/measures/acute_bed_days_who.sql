@@ -1,0 +1,1 @@
+acute_bed_days.sql
