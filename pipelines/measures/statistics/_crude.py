@@ -33,6 +33,9 @@ def compare(cells: pl.DataFrame, comparison: Callable, comparator: str, confiden
             multiplier: float) -> pl.DataFrame:
     rows = summed(cells).filter(pl.col("denominator") > 0)
     rows = rows.filter(pl.col("group_id").is_in(["maori", "pacific", "asian", "european_other", comparator]))
+    # Compare only where the comparator has a population: a cell without one has no ratio.
+    has_comparator = rows.filter(pl.col("group_id") == comparator).select(EQUITY_KEYS)
+    rows = rows.join(has_comparator, on=EQUITY_KEYS, how="semi")
     if rows.is_empty():
         return pl.DataFrame()
     return comparison(rows, "group_id", comparator, "numerator", "denominator", group_by=EQUITY_KEYS,
