@@ -114,7 +114,7 @@ def district_file_name(code: str, name: str) -> str:
 def breakdown_label(breakdown: str) -> str:
     if not breakdown:
         return ""
-    parts = [p.strip().replace("_", " ") for p in re.split(r"[/|]", breakdown)]
+    parts = [p.strip().replace("_", " ") for p in re.split(r"[/|:]", breakdown)]
     return " · ".join(p[:1].upper() + p[1:] for p in parts if p)
 
 

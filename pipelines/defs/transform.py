@@ -61,7 +61,9 @@ def staging_asset(sql_file: Path) -> dg.AssetsDefinition:
 
 
 def measure_asset(measure: Measure) -> dg.AssetsDefinition:
-    sql = read_sql(measure.sql_file)
+    # Every measure runs _common.sql first (its macros read staging.population), so that file's
+    # tables are upstream of every measure too.
+    sql = read_sql(SQL_DIR / "measures" / "_common.sql") + read_sql(measure.sql_file)
 
     @dg.asset(name=f"measure_{measure.measure_id}", group_name="measures", kinds={"duckdb", "polars"},
               deps=upstream_of(sql), description=f"{measure.name} ({measure.definition_version}). "

@@ -1,0 +1,66 @@
+-- ════════════════════════════════════════════════════════════════════════════════════════════
+-- Youth SLM, alcohol and other drugs: alcohol-related ED presentations per 100,000, ages 10–24
+-- definition_version: youth-alcohol-ed-v1 (choices in measures.yaml → measures.youth_alcohol_ed)
+-- HQMNZ's own form, the share of ED presentations, is youth_alcohol_ed_share.sql (same
+-- presentations, same alcohol answers; keep the two `presentations` queries identical).
+--
+-- Numerator   ED presentations (NNPAC) of people aged 10–24 at presentation (completed years)
+--             whose answer to "Is alcohol associated with this event?" is in alcohol_values:
+--             Y and U, the literal HQMNZ "yes or unknown" (may have meant yes or secondary).  [C/I]
+--             A blank answer is not "Unknown" and is not counted.                              [I]
+-- ED          Purchase unit in ed_purchase_units (ED02001 … ED06001A); did-not-attend and
+--             did-not-wait (exclude_attendance_codes) and follow-ups (exclude_service_types)
+--             are not presentations (MoH Emergency Department Use 2014/15, via SWA).           [S]
+-- Denominator Estimated resident population aged 10–24 at 30 June inside the window          [I]
+--             (staging.population, via population_in_ages).
+--             Events are by DHB of service, residents by district: a district's rate includes
+--             visitors' presentations; the national rate has no such mismatch.                 [I]
+-- Geography   DHB of service (the ED's district) [C HQMNZ]; geography: dhb_of_domicile
+--             is the alternative.
+-- Period      Rolling 12 months to each quarter end, by presentation date.                    [U]
+-- Statistic   Crude rate per 100,000; 95% CI exact Poisson under 10 events, Byar from 10.     [I]
+-- Counting    Presentations, not people: a young person presenting twice counts twice.       [C]
+-- ════════════════════════════════════════════════════════════════════════════════════════════
+
+-- ED presentations of 10–24 year olds, one row each, under the district they are reported by.
+CREATE OR REPLACE TABLE marts.youth_alcohol_ed_presentations AS
+SELECT
+    e.event_id,
+    CASE getvariable('geography')
+        WHEN 'dhb_of_service' THEN e.dhb_of_service
+        WHEN 'dhb_of_domicile' THEN e.dhb_of_domicile
+        ELSE error('geography must be dhb_of_service or dhb_of_domicile')
+    END AS district_code,
+    e.group4_id, e.age_years, e.presentation_date, e.presentation_quarter, e.purchase_unit,
+    e.alcohol_related,
+    coalesce(list_contains(getvariable('alcohol_values'), e.alcohol_related), false) AS alcohol_counted
+FROM staging.nnpac_ed e
+WHERE e.age_years BETWEEN getvariable('age_min_years') AND getvariable('age_max_years')
+  AND list_contains(getvariable('ed_purchase_units'), e.purchase_unit)
+  AND NOT list_contains(getvariable('exclude_attendance_codes'), coalesce(e.attendance_code, ''))
+  AND NOT list_contains(getvariable('exclude_service_types'), coalesce(e.service_type, ''));
+
+-- Numerator and denominator for every window × district × ethnic group, zero counts included.
+CREATE OR REPLACE TABLE marts.youth_alcohol_ed_cells AS
+WITH windows AS (SELECT * FROM rolling_windows('nnpac_ed', 4, 3)),
+population AS (SELECT * FROM population_in_ages(getvariable('age_min_years'), getvariable('age_max_years'))),
+events AS (
+    SELECT w.period_end, e.district_code, e.group4_id, count(*) AS numerator
+    FROM marts.youth_alcohol_ed_presentations e
+    JOIN windows w ON e.presentation_date BETWEEN w.period_start AND w.period_end
+    WHERE e.alcohol_counted
+    GROUP BY ALL
+)
+SELECT
+    w.period_start, w.period_end, w.withheld, w.blocking_rules,
+    d.code3 AS district_code, g.group_id AS group4_id,
+    '' AS breakdown, '' AS stratum,
+    coalesce(ev.numerator, 0) AS numerator,
+    p.population AS denominator
+FROM windows w
+CROSS JOIN ref.districts d
+CROSS JOIN ref.ethnic_groups g
+LEFT JOIN events ev
+       ON ev.period_end = w.period_end AND ev.district_code = d.code3 AND ev.group4_id = g.group_id
+LEFT JOIN population p
+       ON p.year = population_year(w.period_end) AND p.district_code = d.code3 AND p.group4_id = g.group_id;

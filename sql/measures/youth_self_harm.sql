@@ -1,0 +1,66 @@
+-- ════════════════════════════════════════════════════════════════════════════════════════════
+-- Youth SLM, mental health and wellbeing: self-harm hospitalisations per 100,000, ages 10–24
+-- definition_version: youth-self-harm-v1 (choices in measures.yaml → measures.youth_self_harm)
+--
+-- Numerator   Hospital discharges (NMDS) of people aged 10–24 at admission (completed years)
+--             with an external cause code starting with one of external_cause_prefixes:
+--             X60–X84 intentional self-harm and Y87.0 its sequelae.                    [C age; U codes]
+--             Short-stay ED events are counted: the youth SLM names "self-harm
+--             hospitalisations and short-stay ED presentations" (exclude_ssed: false).  [I, addendum §6.2]
+-- Denominator Estimated resident population aged 10–24 at 30 June inside the window      [I]
+--             (staging.population, via population_in_ages).
+-- Geography   District (DHB) of domicile.                                                   [I]
+-- Period      Rolling 12 months to each quarter end, events by discharge date.           [C/U]
+-- Statistic   Crude rate per 100,000 (one broad band, not standardised); 95% CI exact
+--             Poisson under 10 events, Byar from 10 (PHEindicatormethods).                 [I]
+-- Events      Inpatient and day-case events (event_types), no admission-type filter.       [I]
+-- Assumptions (each [U], each a switch in measures.yaml):
+--             only the event's (first) external cause code is read — the extract has one;
+--             no principal-diagnosis condition (principal_diagnosis_prefixes: null; [S, T]
+--             would add Suicide Facts' injury S00–T98 rule); transfers in excluded so a
+--             continuous stay counts once (exclude_transfers_in); publicly funded events only
+--             (publicly_funded_only, public_purchaser_codes). Events, not people: a person
+--             admitted twice counts twice.
+-- ════════════════════════════════════════════════════════════════════════════════════════════
+
+-- The events counted, one row each.
+CREATE OR REPLACE TABLE marts.youth_self_harm_events AS
+SELECT e.event_id, e.district_code, e.group4_id, e.age_years, e.discharge_date, e.discharge_quarter,
+       e.external_cause_code, e.principal_diagnosis
+FROM staging.nmds_events e
+WHERE e.age_years BETWEEN getvariable('age_min_years') AND getvariable('age_max_years')
+  AND list_bool_or([starts_with(e.external_cause_code, p) FOR p IN getvariable('external_cause_prefixes')])
+  AND (getvariable('principal_diagnosis_prefixes') IS NULL
+       OR list_bool_or([starts_with(e.principal_diagnosis, p)
+                        FOR p IN getvariable('principal_diagnosis_prefixes')]))
+  AND list_contains(getvariable('event_types'), e.event_type)
+  AND NOT (getvariable('exclude_transfers_in') AND e.admission_source = 'T')
+  AND NOT (getvariable('exclude_ssed')
+           AND list_contains(getvariable('ssed_specialties'), e.health_specialty)
+           AND e.los_days <= getvariable('ssed_max_los_days'))
+  AND (NOT getvariable('publicly_funded_only')
+       OR list_contains(getvariable('public_purchaser_codes'), e.purchaser_code));
+
+-- Numerator and denominator for every window × district × ethnic group, zero counts included.
+CREATE OR REPLACE TABLE marts.youth_self_harm_cells AS
+WITH windows AS (SELECT * FROM rolling_windows('nmds_events', 4, 3)),
+population AS (SELECT * FROM population_in_ages(getvariable('age_min_years'), getvariable('age_max_years'))),
+events AS (
+    SELECT w.period_end, e.district_code, e.group4_id, count(*) AS numerator
+    FROM marts.youth_self_harm_events e
+    JOIN windows w ON e.discharge_date BETWEEN w.period_start AND w.period_end
+    GROUP BY ALL
+)
+SELECT
+    w.period_start, w.period_end, w.withheld, w.blocking_rules,
+    d.code3 AS district_code, g.group_id AS group4_id,
+    '' AS breakdown, '' AS stratum,
+    coalesce(ev.numerator, 0) AS numerator,
+    p.population AS denominator
+FROM windows w
+CROSS JOIN ref.districts d
+CROSS JOIN ref.ethnic_groups g
+LEFT JOIN events ev
+       ON ev.period_end = w.period_end AND ev.district_code = d.code3 AND ev.group4_id = g.group_id
+LEFT JOIN population p
+       ON p.year = population_year(w.period_end) AND p.district_code = d.code3 AND p.group4_id = g.group_id;

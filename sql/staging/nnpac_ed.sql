@@ -1,0 +1,43 @@
+-- staging.nnpac_ed: one row per emergency department attendance (NNPAC), ready for the measures.
+--
+-- * Identifiers stop here: no NHI, no date of birth; age in completed years at presentation.
+-- * Prioritised ethnicity from up to three level-2 codes, as the NMDS staging does
+--   (Māori > Pacific > Asian > MELAA > Other > European > residual [C, addendum §7]); no valid
+--   code → European or Other ("includes Unknown" [C]).
+-- * Both districts are kept: DHB of service (the ED's district) and DHB of domicile; each measure
+--   says which it reports by.
+-- * Codes as supplied: purchase unit, attendance code (ATT/DNA/DNW), service type (FU = follow-up,
+--   else empty → NULL), alcohol answer (Y/N/U/S; empty → NULL, i.e. not recorded).
+CREATE OR REPLACE TABLE staging.nnpac_ed AS
+WITH coded AS (
+    SELECT e.event_id, u.ethnic_code
+    FROM raw.nnpac_ed e,
+         UNNEST([e.ethnic_code_1, e.ethnic_code_2, e.ethnic_code_3]) AS u(ethnic_code)
+    WHERE u.ethnic_code IS NOT NULL
+),
+prioritised AS (
+    SELECT c.event_id, arg_min(l2.group4, l2.prio_rank_l1) AS group4
+    FROM coded c
+    JOIN ref.ethnicity_level2 l2 ON l2.level2 = c.ethnic_code
+    GROUP BY c.event_id
+)
+SELECT
+    e.event_id,
+    e.dhb_of_service,
+    e.dhb_of_domicile,
+    e.sex,
+    g.group_id                                AS group4_id,
+    g.slm3_id,
+    -- completed years: whole years, less one if the birthday has not yet come round this year
+    date_diff('year', e.date_of_birth, e.presentation_date)
+        - CASE WHEN strftime(e.presentation_date, '%m%d') < strftime(e.date_of_birth, '%m%d')
+               THEN 1 ELSE 0 END              AS age_years,
+    e.presentation_date,
+    e._period                                 AS presentation_quarter,
+    e.purchase_unit,
+    e.attendance_code,
+    e.service_type,
+    e.alcohol_related
+FROM raw.nnpac_ed e
+LEFT JOIN prioritised p USING (event_id)
+JOIN ref.ethnic_groups g ON g.group4 = coalesce(p.group4, 'European or Other');
