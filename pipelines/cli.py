@@ -27,51 +27,14 @@ def _instance():
     return dg.DagsterInstance.get()
 
 
-def landing_ranges(settings: Settings) -> dict[str, tuple[str, str]]:
-    """For each period kind, the first and last partition key that landing files cover."""
-    from pipelines import contracts
-    from pipelines.defs.sources import source_ids
-    from pipelines.periods import parse_label
-    from pipelines.sources import discover
-    from pipelines.sources.ingest import file_main_period
-    from pipelines.warehouse import connect
-
-    ranges: dict[str, list[str]] = {}
-    with connect(settings.warehouse) as con:
-        for source_id in source_ids():
-            contract = contracts.load_contract(source_id)
-            for f in discover(settings.landing, source_id):
-                period = file_main_period(con, contract, f)
-                if period:
-                    ranges.setdefault(contract.period_kind, []).append(parse_label(period).partition_key)
-    return {kind: (min(keys), max(keys)) for kind, keys in ranges.items()}
-
-
 def run(settings: Settings) -> bool:
     """Ingest every period the landing folder holds (new files only), then refresh downstream."""
-    from dagster._core.storage.tags import (
-        ASSET_PARTITION_RANGE_END_TAG,
-        ASSET_PARTITION_RANGE_START_TAG,
-    )
-
     from pipelines.definitions import defs
-    from pipelines.defs.jobs import REFRESH_JOB, ingest_job_name
+    from pipelines.orchestrate import run_all
 
-    instance = _instance()
-    definitions = defs()
-    ok = True
-    for kind, (first, last) in sorted(landing_ranges(settings).items()):
-        job = definitions.resolve_job_def(ingest_job_name(kind))
-        print(f"==> {job.name}: partitions {first} … {last}")
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False,
-            tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last})
-        ok &= _report(result)
-    print(f"==> {REFRESH_JOB}")
-    result = definitions.resolve_job_def(REFRESH_JOB).execute_in_process(
-        instance=instance, raise_on_error=False)
-    ok &= _report(result)
-    return ok
+    runs = run_all(defs(), _instance(), settings,
+                   on_start=lambda name, detail: print(f"==> {name} {detail}".rstrip()))
+    return all([_report(r.result) for r in runs])
 
 
 def _report(result) -> bool:

@@ -18,9 +18,7 @@ SHEET = "_sheet"
 def read_as_text(path: Path) -> pl.DataFrame:
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        frame = pl.read_csv(
-            path, infer_schema=False, missing_utf8_is_empty_string=True, encoding="utf8"
-        )
+        frame = pl.read_csv(path, infer_schema=False, encoding="utf8")  # empty cell → null
         return _number_rows(frame)
     if suffix == ".parquet":
         frame = pl.read_parquet(path)

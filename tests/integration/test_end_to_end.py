@@ -1,0 +1,128 @@
+"""The whole pipeline on the small synthetic preset: generator → landing → Dagster jobs (in-process,
+ephemeral instance, a real DuckDB file) → measures → exports → dashboards, checked against the
+generator's planted truth.
+"""
+
+from __future__ import annotations
+
+import re
+
+import dagster as dg
+import polars as pl
+import pytest
+
+from pipelines.config import Settings
+from pipelines.orchestrate import run_all
+from pipelines.synthetic import generate
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
+SEED = 20260101
+
+
+@pytest.fixture(scope="module")
+def e2e(tmp_path_factory):
+    root = tmp_path_factory.mktemp("e2e")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SLM_DATA_DIR", str(root / "data"))
+    mp.setenv("SLM_DASHBOARDS", str(root / "dashboards"))
+    settings = Settings.from_env()
+    generate(preset="small", out_dir=settings.landing, truth_dir=settings.truth, years=2,
+             end_quarter="2025Q4", seed=SEED)
+    from pipelines.definitions import defs
+
+    definitions = defs()
+    instance = dg.DagsterInstance.ephemeral()
+    runs = run_all(definitions, instance, settings)
+    yield {"settings": settings, "runs": runs, "definitions": definitions, "instance": instance}
+    mp.undo()
+
+
+def warehouse(e2e):
+    import duckdb
+
+    return duckdb.connect(str(e2e["settings"].warehouse), read_only=True)
+
+
+def test_every_job_succeeds(e2e):
+    assert [r.job_name for r in e2e["runs"] if not r.success] == []
+
+
+def test_every_file_balances(e2e):
+    with warehouse(e2e) as con:
+        unbalanced = con.sql("""
+            SELECT file_name, sum(rows_read), sum(rows_loaded), sum(rows_quarantined)
+            FROM meta.provenance GROUP BY file_name
+            HAVING sum(rows_read) <> sum(rows_loaded) + sum(rows_quarantined)""").fetchall()
+        files = con.sql("SELECT count(DISTINCT file_name) FROM meta.provenance").fetchall()[0][0]
+    assert unbalanced == []
+    assert files >= 10
+
+
+def test_ash_numerators_equal_the_planted_events(e2e):
+    """Applying the definition to the files must find exactly the events the generator planted
+    as counting, quarter by quarter, district by district, group by group."""
+    planted = (
+        pl.read_parquet(e2e["settings"].truth / "planted_numerators.parquet")
+        .filter(pl.col("measure_id") == "ash_0_4")
+        .select("period_label", "district_code", "group_id", pl.col("realised_numerator").cast(pl.Int64))
+    )
+    with warehouse(e2e) as con:
+        found = con.sql("""
+            SELECT discharge_quarter AS period_label, district_code, group4_id AS group_id,
+                   count(*)::BIGINT AS found
+            FROM marts.ash_0_4_events GROUP BY ALL""").pl()
+    joined = planted.join(found, on=["period_label", "district_code", "group_id"], how="full",
+                          coalesce=True).fill_null(0)
+    assert joined["realised_numerator"].sum() > 0
+    assert joined.filter(pl.col("realised_numerator") != pl.col("found")).height == 0
+
+
+def test_ash_recovers_planted_rates_within_their_cis(e2e):
+    truth = pl.read_parquet(e2e["settings"].truth / "truth.parquet").filter(pl.col("measure_id") == "ash_0_4")
+    with warehouse(e2e) as con:
+        rows = con.sql("SELECT * FROM marts.measures WHERE measure_id = 'ash_0_4'").pl()
+    joined = rows.join(truth.select("district_code", "group_id", "period_end", "expected_value",
+                                    pl.col("denominator").alias("true_denominator")),
+                       on=["district_code", "group_id", "period_end"], how="inner")
+    assert joined.height == truth.height                    # every planted cell was computed
+    assert (joined["denominator"] == joined["true_denominator"]).all()
+    covered = (joined["expected_value"] >= joined["lower_ci"]) & (joined["expected_value"] <= joined["upper_ci"])
+    # 95% intervals: about 95% of cells should cover the truth; far fewer would mean a biased
+    # measure. Nationally each group is large, so every window must cover it.
+    assert covered.mean() >= 0.90
+    national = joined.filter(pl.col("district_code") == "000")
+    assert national.filter(~((pl.col("expected_value") >= pl.col("lower_ci"))
+                             & (pl.col("expected_value") <= pl.col("upper_ci")))).height == 0
+
+
+def test_exports_and_dashboards_carry_no_identifiers(e2e):
+    settings = e2e["settings"]
+    pages = sorted(settings.dashboards.rglob("*.html"))
+    assert any(p.name == "index.html" for p in pages)
+    assert len(pages) == 21                                  # national overview + 20 districts
+    exports = sorted(settings.exports.glob("slm_*.csv"))
+    assert exports
+    nhi = re.compile(r"\b[0-9a-f]{64}\b")
+    for path in pages + exports:
+        text = path.read_text(encoding="utf-8")
+        assert not nhi.search(text), f"{path.name} contains an encrypted NHI"
+        assert "date_of_birth" not in text and "nhi" not in text.lower().replace("nhinga", "")
+
+
+def test_published_exports_hide_suppressed_values(e2e):
+    exported = pl.read_parquet(e2e["settings"].exports / "slm_measures.parquet")
+    suppressed = exported.filter(pl.col("suppressed"))
+    assert suppressed.height > 0                             # small preset: there are small cells
+    assert suppressed["value"].null_count() == suppressed.height
+    assert suppressed["numerator"].null_count() == suppressed.height
+
+
+def test_rerunning_loads_nothing(e2e):
+    settings = e2e["settings"]
+    with warehouse(e2e) as con:
+        before = con.sql("SELECT count(*), sum(rows_loaded) FROM meta.provenance").fetchall()
+    runs = run_all(e2e["definitions"], e2e["instance"], settings)
+    assert all(r.success for r in runs)
+    with warehouse(e2e) as con:
+        after = con.sql("SELECT count(*), sum(rows_loaded) FROM meta.provenance").fetchall()
+    assert after == before
