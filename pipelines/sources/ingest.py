@@ -119,10 +119,10 @@ def file_main_period(con: duckdb.DuckDBPyConnection, contract, f: LandingFile) -
 
 
 def _already_loaded(con: duckdb.DuckDBPyConnection, f: LandingFile) -> bool:
+    """Content seen before, whatever became of it. A superseded file (an older Ministry release)
+    must not be loaded again: it would overwrite the newer release that replaced it."""
     return bool(scalar(
-        con,
-        "SELECT count(*) FROM meta.provenance WHERE source_id = ? AND file_hash = ? "
-        "AND status IN ('loaded', 'rejected')",
+        con, "SELECT count(*) FROM meta.provenance WHERE source_id = ? AND file_hash = ?",
         [f.source_id, f.sha256],
     ))
 

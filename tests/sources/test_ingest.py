@@ -155,3 +155,24 @@ def test_a_row_from_another_quarter_is_quarantined_not_moved(con, landing):
                            "AND row_number = ?", params=[path.name, i]).fetchall()[0]
     assert rule == "nmds_events.period.outside_file_period"
     assert "2025Q1" in reason and "2025Q4" in reason
+
+
+@pytest.fixture(scope="module")
+def releases(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("releases")
+    generate(preset="small", out_dir=root / "landing", truth_dir=root / "truth", years=2,
+             end_quarter="2025Q4", seed=7, sources=["moh_release"])   # five quarterly releases
+    return root / "landing"
+
+
+def test_a_newer_release_supersedes_and_rerunning_keeps_it(con, releases):
+    files = sorted(p.name for p in (releases / "moh_release").iterdir())
+    assert len(files) >= 2
+    ingest_source(con, "moh_release", releases)
+    owners = con.sql("SELECT DISTINCT _file_name FROM raw.moh_release").fetchall()
+    assert owners == [(files[-1],)]          # every period now comes from the newest release
+    before = con.sql("SELECT count(*), sum(numerator) FROM raw.moh_release").fetchall()
+    again = ingest_source(con, "moh_release", releases)
+    assert {f.status for f in again.files} == {"skipped"}
+    assert con.sql("SELECT DISTINCT _file_name FROM raw.moh_release").fetchall() == [(files[-1],)]
+    assert con.sql("SELECT count(*), sum(numerator) FROM raw.moh_release").fetchall() == before
