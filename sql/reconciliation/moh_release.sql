@@ -28,13 +28,30 @@ ours AS (
 ),
 multipliers AS (SELECT moh_measure, any_value(m.multiplier) AS multiplier
                 FROM marts.measures m JOIN pairs p USING (measure_id) GROUP BY ALL),
-ministry AS (
+released AS (
     SELECT r.measure_id AS moh_measure, r.release_id, r.period_end, r.district_code,
-           coalesce(r.group_id, r.ethnic_group) AS group_id, r.numerator, r.denominator, r.rate,
+           coalesce(r.group_id, r.ethnic_group) AS group_id, r.numerator, r.denominator, r.rate
+    FROM staging.moh_release r
+),
+-- A release that gives districts only: New Zealand is the sum of its districts, so the national
+-- line is reconciled too (a derived Ministry figure, not one they published).
+released_national AS (
+    SELECT d.moh_measure, d.release_id, d.period_end, '000' AS district_code, d.group_id,
+           sum(d.numerator) AS numerator, sum(d.denominator) AS denominator,
+           sum(d.numerator) / nullif(sum(d.denominator), 0) * any_value(x.multiplier) AS rate
+    FROM released d
+    JOIN multipliers x USING (moh_measure)
+    WHERE d.district_code <> '000'
+      AND NOT EXISTS (SELECT 1 FROM released n WHERE n.district_code = '000'
+                      AND n.moh_measure = d.moh_measure AND n.period_end = d.period_end)
+    GROUP BY d.moh_measure, d.release_id, d.period_end, d.group_id
+),
+ministry AS (
+    SELECT r.*,
            abs(r.rate - r.numerator / nullif(r.denominator, 0) * x.multiplier)
                <= 0.0005 * abs(r.rate) + 0.05 AS ministry_rate_is_crude   -- equal up to rounding
-    FROM staging.moh_release r
-    JOIN multipliers x ON x.moh_measure = r.measure_id
+    FROM (SELECT * FROM released UNION ALL SELECT * FROM released_national) r
+    JOIN multipliers x USING (moh_measure)
 ),
 covered AS (
     SELECT moh_measure, period_end FROM ours

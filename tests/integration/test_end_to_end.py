@@ -133,3 +133,15 @@ def test_rerunning_loads_nothing(e2e):
     with warehouse(e2e) as con:
         after = con.sql("SELECT count(*), sum(rows_loaded) FROM meta.provenance").fetchall()
     assert after == before
+
+
+def test_unit_records_reconcile_with_the_newest_ministry_release(e2e):
+    """The generator's newest release restates history from the same unit records, so every
+    district and the derived national line must agree within tolerance."""
+    with warehouse(e2e) as con:
+        counts = con.sql("""SELECT count(*), count(*) FILTER (WHERE beyond_tolerance),
+                                   count(*) FILTER (WHERE district_code = '000')
+                            FROM marts.moh_reconciliation""").fetchall()[0]
+    compared, flagged, national = counts
+    assert compared > 1000 and national > 0
+    assert flagged == 0

@@ -126,3 +126,14 @@ def test_the_dagster_asset_builds_the_table_and_warns_on_differences(warehouse_p
     assert check.check_name == CHECK and check.passed is False   # … it is a warning to explain
     flagged = result.asset_materializations_for_node("moh_reconciliation")[0].metadata["flagged"].value
     assert flagged == reconciled.filter(pl.col("beyond_tolerance")).height
+
+
+def test_new_zealand_is_the_sum_of_the_release_districts(reconciled):
+    # The release gives districts only. Its national Māori ASH line for 2024 is then the sum of
+    # the Māori district rows for that period_end in the newest release: 011 (7 events / 5,000);
+    # ours nationally is 6 / 5,000, so the planted +1 event shows nationally too.
+    national = value(reconciled, "ash_0_4", "000", "maori", "numerator")
+    assert (national["ours"], national["ministry"]) == (6, 7)
+    assert national["beyond_tolerance"] is True
+    rate = value(reconciled, "ash_0_4", "000", "maori", "rate")
+    assert rate["ministry"] == pytest.approx(7 / 5000 * 100_000)
