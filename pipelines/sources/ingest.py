@@ -29,6 +29,10 @@ from pipelines.warehouse import execute, scalar
 
 log = logging.getLogger(__name__)
 
+# A file's main period: the one most rows belong to; for a file restating many periods (a
+# Ministry release) the latest one, the release's own quarter.
+_MAIN_PERIOD_ORDER = {False: "count(*) DESC, _period", True: "_period DESC"}
+
 TEXT = "_text_batch"      # the file as read, every cell text
 TYPED = "_typed_batch"    # typed as the contract declares
 VIOLATIONS = "_violations"
@@ -109,7 +113,8 @@ def file_main_period(con: duckdb.DuckDBPyConnection, contract, f: LandingFile) -
             periods = execute(con, (
                 f"SELECT p, count(*) AS n FROM (SELECT "
                 f"{period_expression(column.name, column.physical_type, contract.period_kind)} AS p "
-                "FROM _period_column) WHERE p IS NOT NULL GROUP BY p ORDER BY n DESC, p"))
+                "FROM _period_column) WHERE p IS NOT NULL GROUP BY p ORDER BY "
+                + _MAIN_PERIOD_ORDER[contract.many_periods_per_file].replace("_period", "p")))
         finally:
             con.unregister("_period_column")
     main = periods[0][0] if periods else None
@@ -165,8 +170,8 @@ def _load_file(con: duckdb.DuckDBPyConnection, contract, f: LandingFile) -> File
 def _load_typed(con, contract, f: LandingFile, rows_read: int, present: set[str]) -> FileResult:
     execute(con, f"CREATE OR REPLACE TEMP TABLE {TYPED} AS " + typed_select(
         contract.columns, present, contract.period_column, contract.period_kind, TEXT))
-    main_period = scalar(con, f"SELECT _period FROM {TYPED} WHERE _period IS NOT NULL "
-                              "GROUP BY _period ORDER BY count(*) DESC, _period LIMIT 1")
+    main_period = scalar(con, f"SELECT _period FROM {TYPED} WHERE _period IS NOT NULL GROUP BY _period "
+                              f"ORDER BY {_MAIN_PERIOD_ORDER[contract.many_periods_per_file]} LIMIT 1")
     if main_period is None:
         return _reject(con, contract, f, rows_read,
                        f"no row has a valid {contract.period_column}")

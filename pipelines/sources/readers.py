@@ -11,8 +11,9 @@ from pathlib import Path
 
 import polars as pl
 
-ROW_NUMBER = "_row_number"  # 1-based data row (the header is row 0); per sheet for spreadsheets
+ROW_NUMBER = "_row_number"  # 1-based data row in the file (the header is row 0); unique per file
 SHEET = "_sheet"
+SHEET_ROW = "_sheet_row"  # spreadsheets: the data row within its sheet
 
 
 def read_as_text(path: Path) -> pl.DataFrame:
@@ -25,13 +26,14 @@ def read_as_text(path: Path) -> pl.DataFrame:
         return _number_rows(frame.select(pl.all().cast(pl.String)))
     if suffix == ".xlsx":
         sheets = pl.read_excel(path, sheet_id=0, infer_schema_length=0, drop_empty_rows=True)
+        # Each row keeps its sheet and row within the sheet (what an analyst looks up), and
+        # gets a row number unique in the file, which is what every join uses.
         frames = [
-            _number_rows(sheet.select(pl.all().cast(pl.String))).with_columns(
-                pl.lit(name).alias(SHEET)
-            )
+            _number_rows(sheet.select(pl.all().cast(pl.String)))
+            .rename({ROW_NUMBER: SHEET_ROW}).with_columns(pl.lit(name).alias(SHEET))
             for name, sheet in sheets.items()
         ]
-        return pl.concat(frames, how="diagonal") if frames else pl.DataFrame()
+        return _number_rows(pl.concat(frames, how="diagonal")) if frames else pl.DataFrame()
     raise ValueError(f"{path}: unsupported file type {suffix!r} (expected .csv, .parquet, .xlsx)")
 
 

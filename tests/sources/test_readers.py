@@ -6,7 +6,7 @@ from datetime import date
 
 import polars as pl
 
-from pipelines.sources.readers import ROW_NUMBER, SHEET, read_as_text
+from pipelines.sources.readers import ROW_NUMBER, SHEET, SHEET_ROW, read_as_text
 from pipelines.sources.typing import cast_expression
 
 
@@ -38,8 +38,8 @@ def test_every_sheet_of_a_spreadsheet_with_its_name(tmp_path):
             ws.write_string(1, 0, value)
             ws.write_number(1, 1, 12.5)
     frame = read_as_text(path)
-    assert frame.select(SHEET, "dhb_code", "numerator", ROW_NUMBER).rows() == [
-        ("ash_0_4", "011", "12.5", 1), ("acute_bed_days", "022", "12.5", 1)]
+    assert frame.select(SHEET, SHEET_ROW, "dhb_code", "numerator", ROW_NUMBER).rows() == [
+        ("ash_0_4", 1, "011", "12.5", 1), ("acute_bed_days", 1, "022", "12.5", 2)]
 
 
 def test_whole_numbers_must_look_whole():
