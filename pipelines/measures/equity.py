@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines.measures.definitions import Measure
-from pipelines.measures.statistics import statistic_module
+from pipelines.measures.statistics._compound import module_for
 
 EQUITY_COLUMNS = [
     "district_code", "measure_id", "breakdown", "period_end", "group_id", "comparator_group",
@@ -26,7 +26,7 @@ def equity_rows(cells: pl.DataFrame, rows: pl.DataFrame, measure: Measure, compa
     """`cells` as from publish.group_sets; `rows` the published rows (for suppression, status)."""
     published = rows.filter(pl.col("status") == "published").select(_KEYS).unique()
     usable = cells.join(published, on=_KEYS, how="semi")
-    result = statistic_module(measure.statistic).compare(usable, measure, comparator, confidence)
+    result = module_for(measure).compare(usable, measure, comparator, confidence)
     if result.is_empty():
         return pl.DataFrame(schema=dict.fromkeys(EQUITY_COLUMNS, pl.String))
     suppressed = rows.select(*_KEYS, "group_id", "suppressed")

@@ -13,7 +13,8 @@ import polars as pl
 
 from pipelines.config import SQL_DIR
 from pipelines.measures.definitions import Measure, MeasureConfig
-from pipelines.measures.statistics import statistic_module
+from pipelines.measures.statistics import KEYS
+from pipelines.measures.statistics._compound import module_for
 from pipelines.warehouse import execute, read_sql, table_exists
 
 MEASURE_COLUMNS = [
@@ -37,17 +38,21 @@ def publish(con: duckdb.DuckDBPyConnection, measure: Measure, config: MeasureCon
             cells: pl.DataFrame | None = None) -> pl.DataFrame:
     cells = group_sets(con, measure) if cells is None else cells
     confidence = float(config.defaults.get("confidence", 0.95))
-    rows = statistic_module(measure.statistic).compute(cells, measure, confidence)
-    rows = _suppress(rows, measure, config)
+    rows = module_for(measure).compute(cells, measure, confidence)
+    rows = _suppress(rows, measure, config, cells)
     rows = _withhold(rows)
     return _derived_definition(con, measure, _label(con, rows, measure, confidence))
 
 
-def _suppress(rows: pl.DataFrame, measure: Measure, config: MeasureConfig) -> pl.DataFrame:
+def _suppress(rows: pl.DataFrame, measure: Measure, config: MeasureConfig,
+              cells: pl.DataFrame) -> pl.DataFrame:
     """One rule for every published output (measures.yaml → suppression): too few events (or
     respondents, for survey means) to publish. Values stay in the warehouse for analysts;
     exports and dashboards never show a suppressed one."""
     column, threshold, what = suppression_rule(measure, config)
+    if column not in rows.columns:      # a cells column the statistic did not carry: all strata
+        rows = rows.join(cells.group_by(KEYS).agg(pl.col(column).sum()), on=KEYS, how="left",
+                         nulls_equal=True)
     small = pl.col(column) < threshold
     return rows.with_columns(
         small.fill_null(False).alias("suppressed"),
@@ -57,13 +62,17 @@ def _suppress(rows: pl.DataFrame, measure: Measure, config: MeasureConfig) -> pl
 
 
 def suppression_rule(measure: Measure, config: MeasureConfig) -> tuple[str, int, str]:
-    """(column, threshold, what it counts) for a measure's statistic."""
+    """(column, threshold, what it counts) for a measure's statistic. `suppression_count: sum_x`
+    counts the cells' additive sum_x instead of the numerator (bed days: stays, since one stay
+    brings many days); the statistic's threshold stays."""
     s = config.suppression
     if measure.statistic == "weighted_mean" or measure.settings.get("suppression_basis") == "respondents":
         return "denominator", int(s.get("min_survey_respondents", 30)), "respondents"
+    column = measure.settings.get("suppression_count", "numerator")
+    what = "events" if column == "numerator" else column.removeprefix("sum_")
     if measure.statistic in ("direct_who", "dsr"):
-        return "numerator", int(s.get("min_dsr_events", 10)), "events"
-    return "numerator", int(s.get("min_numerator_count", 5)), "events"
+        return column, int(s.get("min_dsr_events", 10)), what
+    return column, int(s.get("min_numerator_count", 5)), what
 
 
 def _derived_definition(con, measure: Measure, rows: pl.DataFrame) -> pl.DataFrame:

@@ -13,7 +13,9 @@
 --   acute_bed_days_who    Directly standardised to the WHO 2000–2025 standard, 5-year bands
 --                         with 85+ collapsed; Dobson limits (PHE calculate_dsr).            [C/I]
 --             Bed days are not independent Poisson events (one stay brings many bed days), so
---             every CI here is too narrow: read it as a lower bound on the uncertainty.       [U]
+--             with interval: compound_poisson (measures.yaml) all three replace those limits by
+--             normal ones with Var(Σ bed days) = Σ bed days² over stays, from the cells'
+--             sum_bed_days_sq (pipelines/measures/statistics/_compound.py).                    [I]
 --
 -- Numerator   Bed days of acute hospital stays of the district's residents, all ages.        [C]
 --             Bed days of a stay = discharge date − admission date (same-day = 0), all
@@ -35,8 +37,10 @@
 --             85+), sexes M/F. A stay of unknown age or of sex U/I goes to an 'unknown' stratum
 --             with no population: counted by the crude rate (and by the WHO rate when its age
 --             is known), left out of the indirectly standardised rate.                         [I]
--- Suppression Counts bed days, not stays (the cells carry no stay count): a cell with < 5
---             stays but ≥ 5 bed days is published.                                             [U]
+-- Suppression Counts stays (sum_stays; suppression_count in measures.yaml), not bed days:
+--             3 stays × 10 days is suppressed. Every counted stay counts, same-day ones too.   [U]
+-- Cells       numerator = bed days; sum_stays = stays; sum_bed_days_sq = Σ bed days² over the
+--             stays (the compound Poisson variance). publish sums sum_* into reporting groups.
 -- ════════════════════════════════════════════════════════════════════════════════════════════
 
 -- Settings this SQL does not implement stop the run instead of being ignored.
@@ -118,7 +122,7 @@ strata AS (
 ),
 bed_days AS (
     SELECT w.period_end, e.district_code, e.group4_id, e.age_band, e.stratum_sex AS sex,
-           sum(e.bed_days) AS bed_days
+           sum(e.bed_days) AS bed_days, count(*) AS stays, sum(e.bed_days ^ 2) AS bed_days_sq
     FROM marts.acute_bed_days_events e
     JOIN windows w ON e.discharge_date BETWEEN w.period_start AND w.period_end
     GROUP BY ALL
@@ -136,7 +140,9 @@ SELECT
     d.code3 AS district_code, g.group_id AS group4_id,
     '' AS breakdown, s.age_band || '|' || s.sex AS stratum,
     coalesce(bd.bed_days, 0) AS numerator,
-    CASE WHEN py.year IS NOT NULL THEN coalesce(p.population, 0) END AS denominator
+    CASE WHEN py.year IS NOT NULL THEN coalesce(p.population, 0) END AS denominator,
+    coalesce(bd.stays, 0) AS sum_stays,
+    coalesce(bd.bed_days_sq, 0) AS sum_bed_days_sq
 FROM windows w
 CROSS JOIN ref.districts d
 CROSS JOIN ref.ethnic_groups g
@@ -154,7 +160,9 @@ SELECT
     bd.district_code, bd.group4_id,
     '' AS breakdown, bd.age_band || '|' || bd.sex AS stratum,
     bd.bed_days AS numerator,
-    CASE WHEN py.year IS NOT NULL THEN 0 END AS denominator
+    CASE WHEN py.year IS NOT NULL THEN 0 END AS denominator,
+    bd.stays AS sum_stays,
+    bd.bed_days_sq AS sum_bed_days_sq
 FROM bed_days bd
 JOIN windows w USING (period_end)
 LEFT JOIN population_years py ON py.year = population_year(w.period_end)

@@ -3,8 +3,9 @@ three published statistics (crude, indirectly standardised, WHO-standardised) by
 
 sql/measures/acute_bed_days.sql runs on a real DuckDB file with the measures.yaml definition
 (or a copy with one setting changed); nothing comes from the synthetic generator. Expected
-numbers are worked out in the comments from statistical-methods.md (§2 Byar, §7 DSR/Dobson,
-§8 ISRate), never read back from the code under test.
+numbers are worked out in the comments from statistical-methods.md (§7 DSR, §8 ISRate) and the
+compound Poisson limits of measures.yaml (interval: compound_poisson: se from Σ bed days² over
+stays, value ∓ z·se), never read back from the code under test.
 """
 
 from __future__ import annotations
@@ -33,14 +34,6 @@ def stay(age_years: int = 50, los_days: int = 3, **overrides) -> dict:
     """A counted acute stay unless overridden: adult, AC, inpatient, general medicine, public."""
     return event(age_months=12 * age_years, los_days=los_days,
                  **{"health_specialty": "M00", "principal_diagnosis": "I219", **overrides})
-
-
-def byar_lower(o: float) -> float:      # statistical-methods §2
-    return o * (1 - 1 / (9 * o) - Z / (3 * sqrt(o))) ** 3
-
-
-def byar_upper(o: float) -> float:
-    return (o + 1) * (1 - 1 / (9 * (o + 1)) + Z / (3 * sqrt(o + 1))) ** 3
 
 
 @pytest.fixture
@@ -150,15 +143,19 @@ def test_settings_the_sql_does_not_implement_stop_the_run(bed_days, settings, me
         bed_days([stay()], **settings)
 
 
-def test_crude_rate_and_byar_limits_by_hand(bed_days):
-    # 3 stays × 10 days = 30 bed days among 1,000 people: 30 per 1,000. 30 ≥ 10 → Byar.
+def test_crude_rate_and_compound_poisson_limits_by_hand(bed_days):
+    # 3 stays × 10 days = 30 bed days among 1,000 people: 30 per 1,000.
     rows = bed_days([stay(los_days=10) for _ in range(3)], measure_id="acute_bed_days_crude")
     r = row(rows)
     assert (r["numerator"], r["denominator"], r["value"]) == (30, 1000, pytest.approx(30.0))
-    # Byar (statistical-methods §2): 30·(1 − 1/270 − z/(3√30))³ = 20.237; 31·(1 − 1/279 + z/(3√31))³ = 42.828
-    assert r["lower_ci"] == pytest.approx(20.2369, abs=1e-3)
-    assert r["upper_ci"] == pytest.approx(42.8284, abs=1e-3)
-    assert r["method"] == "Byars"
+    # (Was Byar on 30 bed days: 20.237–42.828.) Σ days² = 3 × 100 = 300; se = 30 · √300 / 30 =
+    # 17.3205; 30 − 1.96 × 17.3205 = −3.948 → clipped to 0; 30 + 33.948 = 63.948.
+    assert r["lower_ci"] == 0.0
+    assert r["upper_ci"] == pytest.approx(30 + Z * sqrt(300), rel=1e-12)
+    assert r["upper_ci"] == pytest.approx(63.948, abs=1e-3)
+    assert r["method"] == "compound Poisson (normal approximation)"
+    # 3 stays (< 5) are suppressed although they make 30 bed days.
+    assert r["suppressed"] is True and r["suppression_reason"] == "fewer than 5 stays"
 
 
 # Two districts, two strata (0–4 F and 85+ F), for the standardised statistics:
@@ -186,9 +183,13 @@ def test_indirectly_standardised_rate_by_hand(bed_days):
     r = row(rows, "011")
     assert r["numerator"] == 340 and r["denominator"] == 800
     assert r["value"] == pytest.approx(708.3333333, rel=1e-9)
-    assert r["lower_ci"] == pytest.approx(byar_lower(340) / 240 * 500, rel=1e-9)
-    assert r["upper_ci"] == pytest.approx(byar_upper(340) / 240 * 500, rel=1e-9)
-    assert r["lower_ci"] == pytest.approx(635.03, abs=0.01)          # Byar 304.815 / 240 × 500
+    # (Was Byar on O = 340: 635.03 lower.) Σ days² = 4·10² + 10·30² = 9,400; E fixed, so
+    # se = 500 · √9,400 / 240 = 201.987 and the limits are 708.333 ∓ 1.96 × 201.987.
+    se = 500 * sqrt(9400) / 240
+    assert r["lower_ci"] == pytest.approx(708.3333333 - Z * se, rel=1e-9)
+    assert r["upper_ci"] == pytest.approx(708.3333333 + Z * se, rel=1e-9)
+    assert r["lower_ci"] == pytest.approx(312.44, abs=0.01)
+    assert r["method"] == "compound Poisson (normal approximation)"
     assert row(rows, "021")["value"] == pytest.approx(434.2105263, rel=1e-9)
     # New Zealand: O = E = 1,000, so the standardised rate is the national crude rate.
     assert row(rows, "000", "total")["value"] == pytest.approx(500.0, rel=1e-12)
@@ -201,15 +202,17 @@ def test_directly_standardised_rate_by_hand(bed_days):
     # 011: DSR = (40/600·8.86 + 300/200·0.63) / 100.03 × 1,000 = 1.5356667/100.03 × 1,000 = 15.35206
     w = 100.03
     dsr = (40 / 600 * 8.86 + 300 / 200 * 0.63) / w
-    var = (40 * (8.86 / 600) ** 2 + 300 * (0.63 / 200) ** 2) / w ** 2     # statistical-methods §7
     r = row(rows, "011")
     assert r["numerator"] == 340 and r["denominator"] == 800
     assert r["value"] == pytest.approx(15.35206, abs=1e-5)
     assert r["value"] == pytest.approx(dsr * 1000, rel=1e-12)
-    # Dobson: DSR + √(var/O)·(Byar(O) − O), O = 340
-    assert r["lower_ci"] == pytest.approx((dsr + sqrt(var / 340) * (byar_lower(340) - 340)) * 1000, rel=1e-9)
-    assert r["upper_ci"] == pytest.approx((dsr + sqrt(var / 340) * (byar_upper(340) - 340)) * 1000, rel=1e-9)
-    assert r["method"] == "Dobson"
+    # (Was Dobson.) Compound Poisson: each band's Σ days² in place of its count,
+    # 0–4: 4 × 10² = 400, 85+: 10 × 30² = 9,000 → var = 0.1765243 / 100.03², se = 4.2002 per 1,000.
+    var = (400 * (8.86 / 600) ** 2 + 9000 * (0.63 / 200) ** 2) / w ** 2
+    assert r["lower_ci"] == pytest.approx((dsr - Z * sqrt(var)) * 1000, rel=1e-9)
+    assert r["upper_ci"] == pytest.approx((dsr + Z * sqrt(var)) * 1000, rel=1e-9)
+    assert r["upper_ci"] == pytest.approx(23.584, abs=1e-3)
+    assert r["method"] == "compound Poisson (normal approximation)"
 
 
 def test_unknown_sex_counts_in_crude_and_who_but_not_the_indirect_rate(bed_days, con):
@@ -244,14 +247,17 @@ def test_isr_ratio_against_nmnp_by_hand(con, bed_days):
     eq = equity_rows(cells, rows, measure, "nmnp", 0.95)
     r = eq.filter((pl.col("district_code") == "011") & (pl.col("group_id") == "maori")).row(0, named=True)
     ratio = (200 / 140) / (290 / 350)                                         # 1.724138
-    se = sqrt(1 / 200 + 1 / 290)
+    # (Was Wald with √(1/200 + 1/290).) Compound Poisson, E fixed: se/value = √Σdays²/O;
+    # Māori Σ days² = 5·10² + 5·30² = 5,000, nMnP 2·10² + 9·30² = 8,300.
+    se = sqrt(5000 / 200 ** 2 + 8300 / 290 ** 2)                            # 0.47299
     assert r["rate_ratio"] == pytest.approx(1.7241379, rel=1e-7)
     assert r["rr_lower"] == pytest.approx(exp(log(ratio) - Z * se), rel=1e-9)
     assert r["rr_upper"] == pytest.approx(exp(log(ratio) + Z * se), rel=1e-9)
-    # Difference 500 − 290 = 210 per 1,000; SE = 350·√(200/140² + 290/350²)
-    se_d = 350 * sqrt(200 / 140 ** 2 + 290 / 350 ** 2)
+    # Difference 500 − 290 = 210 per 1,000; se₁ = 500·√5,000/200, se₀ = 290·√8,300/290
+    se_d = sqrt((500 * sqrt(5000) / 200) ** 2 + 8300)                        # √39,550
     assert r["rate_difference"] == pytest.approx(210.0)
     assert r["rd_lower"] == pytest.approx(210 - Z * se_d, rel=1e-9)
+    assert r["method"] == "compound Poisson (normal approximation)"
     assert r["suppressed"] is False
 
 
@@ -275,7 +281,7 @@ def test_each_variant_publishes_its_own_rows_with_unique_keys(con, bed_days):
     everything = pl.concat(published)
     keys = ["district_code", "measure_id", "period_end", "group_id", "breakdown"]
     assert everything.select(keys).is_duplicated().sum() == 0
-    assert set(everything["method"].drop_nulls()) >= {"Byars", "Dobson"}
+    assert set(everything["method"].drop_nulls()) >= {"compound Poisson (normal approximation)"}
 
 
 def test_no_population_year_gives_no_value_not_an_error(con, bed_days):
