@@ -4,7 +4,7 @@ export DAGSTER_HOME := $(CURDIR)
 export BROWSER_PATH ?= /usr/bin/chromium
 PY := .venv/bin/python
 
-.PHONY: setup demo test ui generate run report bench lint clean
+.PHONY: setup demo test ui generate run report bench bench-validation lint clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -27,8 +27,11 @@ run: setup
 report: setup
 	@$(PY) -m pipelines.cli report
 
-bench: setup
-	@$(PY) -m pipelines.cli bench
+bench: setup  ## national x YEARS (default 10): generate, ingest + validate, measures; prints timings
+	@$(PY) -m benchmarks.bench_pipeline --years $${YEARS:-10}
+
+bench-validation: setup  ## contract validation alone on national data (issue #4 targets)
+	@$(PY) -m benchmarks.bench_validation
 
 lint: setup
 	@.venv/bin/ruff check pipelines tests

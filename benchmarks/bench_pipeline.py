@@ -82,11 +82,11 @@ def main() -> None:
     print(f"{'files that do not balance':<34} {unbalanced}")
     print(f"{'ingest throughput':<34} {totals['read'] / t_ingest.seconds:,.0f} rows/s")
 
+    from pipelines.config import SQL_DIR
+    from pipelines.defs.transform import measures_with_sql
     from pipelines.measures.definitions import default_config
     from pipelines.measures.publish import publish
     from pipelines.measures.run_sql import run_measure_sql
-    from pipelines.defs.transform import measures_with_sql
-    from pipelines.config import SQL_DIR
     from pipelines.warehouse import run_sql_file
 
     with stage("staging + every measure"), connect(db) as con:

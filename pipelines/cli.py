@@ -52,8 +52,27 @@ def generate(settings: Settings, preset: str, years: int, seed: int, end_quarter
     summary = synth(preset=preset, out_dir=settings.landing, truth_dir=settings.truth,
                     years=years, end_quarter=end_quarter, seed=seed)
     print(f"==> synthetic {preset} extracts ({years} years to {end_quarter}) in {settings.landing}")
-    if summary is not None:
-        print(f"    {summary}")
+    rows = sum(f["rows"] for f in summary.files)
+    print(f"    {len(summary.files)} files, {rows:,} rows, {summary.seconds:.0f} s; truth in {settings.truth}")
+
+
+def print_truth_coverage(settings: Settings) -> None:
+    """Synthetic data only: how often each measure's 95% CI contains the planted truth."""
+    if not (settings.truth / "truth.parquet").exists():
+        return
+    import polars as pl
+
+    from pipelines.synthetic.truth_check import compare_with_truth, coverage_summary, read_truth
+    from pipelines.warehouse import connect
+
+    truth = read_truth(settings.truth)
+    with connect(settings.warehouse) as con:
+        measures = con.sql("SELECT * FROM marts.measures").pl()
+    summary = coverage_summary(compare_with_truth(measures, truth), truth)
+    print("\nPlanted truth recovered (synthetic data): share of cells whose 95% CI contains it")
+    with pl.Config(tbl_hide_dataframe_shape=True, tbl_rows=50, float_precision=3,
+                   tbl_hide_column_data_types=True):
+        print(summary)
 
 
 def print_outputs(settings: Settings) -> None:
@@ -90,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         generate(settings, args.preset, args.years, args.seed, args.end_quarter)
     if args.command in ("run", "demo"):
         ok = run(settings)
+        print_truth_coverage(settings)
         print_outputs(settings)
         return 0 if ok else 1
     if args.command == "report":

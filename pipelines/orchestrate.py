@@ -46,15 +46,18 @@ def landing_ranges(settings: Settings) -> dict[str, tuple[str, str]]:
 
 
 def run_all(definitions: dg.Definitions, instance: dg.DagsterInstance, settings: Settings,
-            on_start=lambda name, detail: None) -> list[JobRun]:
+            on_start=lambda name, detail: None, console_log_level: str = "WARNING") -> list[JobRun]:
+    """Every event still goes to the instance's event log (what the UI shows); the console only
+    shows what needs a person's attention."""
+    quiet = {"loggers": {"console": {"config": {"log_level": console_log_level}}}}
     runs = []
     for kind, (first, last) in sorted(landing_ranges(settings).items()):
         job = definitions.resolve_job_def(ingest_job_name(kind))
         on_start(job.name, f"partitions {first} … {last}")
         runs.append(JobRun(job.name, job.execute_in_process(
-            instance=instance, raise_on_error=False,
+            instance=instance, raise_on_error=False, run_config=quiet,
             tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last})))
     on_start(REFRESH_JOB, "")
     runs.append(JobRun(REFRESH_JOB, definitions.resolve_job_def(REFRESH_JOB).execute_in_process(
-        instance=instance, raise_on_error=False)))
+        instance=instance, raise_on_error=False, run_config=quiet)))
     return runs

@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 
 import dagster as dg
-from dagster import AssetExecutionContext
 import polars as pl
+from dagster import AssetExecutionContext
 
 from pipelines.config import SQL_DIR
 from pipelines.defs.resources import Warehouse

@@ -145,3 +145,18 @@ def test_unit_records_reconcile_with_the_newest_ministry_release(e2e):
     compared, flagged, national = counts
     assert compared > 1000 and national > 0
     assert flagged == 0
+
+
+def test_every_measure_recovers_its_planted_truth(e2e):
+    """Each measure the generator plants: its 95% intervals cover the expected value in most cells
+    (about 95% for honest intervals), and the national cells stay close to it."""
+    from pipelines.synthetic.truth_check import compare_with_truth, coverage_summary, read_truth
+
+    truth = read_truth(e2e["settings"].truth)
+    with warehouse(e2e) as con:
+        measures = con.sql("SELECT * FROM marts.measures").pl()
+    summary = coverage_summary(compare_with_truth(measures, truth), truth)
+    assert summary.height >= 10
+    for row in summary.iter_rows(named=True):
+        assert row["cells_with_ci"] > 0, row["measure_id"]
+        assert row["ci_coverage"] >= 0.88, row
