@@ -6,7 +6,7 @@ div id, so two runs over the same data write byte-identical files.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -104,14 +104,21 @@ def _dq_context(dq: pl.DataFrame | None) -> dict | None:
     return {"rows": rows, "summary": dq_summary(rows)}
 
 
+def ordered_measures(ids: list[str], order: Sequence[str]) -> list[str]:
+    """Measures in the caller's order (measures.yaml: ASH first), any others after, by id."""
+    rank = {m: i for i, m in enumerate(order)}
+    return sorted(ids, key=lambda m: (rank.get(m, len(rank)), m))
+
+
 def district_context(
-    code: str, m: pl.DataFrame, e: pl.DataFrame, t: pl.DataFrame, notes: Mapping[str, str]
+    code: str, m: pl.DataFrame, e: pl.DataFrame, t: pl.DataFrame, notes: Mapping[str, str],
+    order: Sequence[str] = (),
 ) -> dict:
     """Template context for one district. m/e/t are the normalised marts (all districts)."""
     dm = m.filter(pl.col("district_code") == code)
     national = m.filter((pl.col("district_code") == NATIONAL_CODE) & (pl.col("group_id") == "total"))
     sections = []
-    for measure_id in sorted(dm.get_column("measure_id").unique().to_list()):
+    for measure_id in ordered_measures(dm.get_column("measure_id").unique().to_list(), order):
         mm = dm.filter(pl.col("measure_id") == measure_id)
         series = []
         for bd in sorted(mm.get_column("breakdown").unique().to_list()):
@@ -140,11 +147,12 @@ def district_context(
 
 
 def index_context(
-    m: pl.DataFrame, e: pl.DataFrame, districts: list[tuple[str, str]], notes: Mapping[str, str]
+    m: pl.DataFrame, e: pl.DataFrame, districts: list[tuple[str, str]], notes: Mapping[str, str],
+    order: Sequence[str] = (),
 ) -> dict:
     names = dict(districts)
     sections, columns = [], []
-    for measure_id in sorted(m.get_column("measure_id").unique().to_list()):
+    for measure_id in ordered_measures(m.get_column("measure_id").unique().to_list(), order):
         mm = m.filter(pl.col("measure_id") == measure_id)
         meta = _measure_meta(mm, notes)
         series = []
@@ -204,6 +212,7 @@ def build_dashboards(
     *,
     templates_dir: Path | None = None,
     definition_notes: Mapping[str, str] | None = None,
+    measure_order: Sequence[str] = (),
 ) -> list[Path]:
     """Write one HTML page per district plus index.html into out_dir; return the paths written.
 
@@ -233,10 +242,10 @@ def build_dashboards(
     page = env.get_template("district.html.j2")
     for code, name in districts:
         path = out_dir / district_file_name(code, name)
-        _write(path, page.render(**base, **district_context(code, m, e, t, notes)))
+        _write(path, page.render(**base, **district_context(code, m, e, t, notes, measure_order)))
         written.append(path)
     index = out_dir / "index.html"
-    _write(index, env.get_template("index.html.j2").render(**base, **index_context(m, e, districts, notes)))
+    _write(index, env.get_template("index.html.j2").render(**base, **index_context(m, e, districts, notes, measure_order)))
     written.append(index)
     return written
 

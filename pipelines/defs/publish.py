@@ -54,7 +54,8 @@ def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
     notes = {m.measure_id: m.settings["definition_note"] for m in measures_with_sql()
              if m.settings.get("definition_note")}
     pages = build_dashboards(measures, equity, trend, dq, Path(warehouse.dashboards), as_of,
-                             definition_notes=notes)
+                             definition_notes=notes,
+                             measure_order=[m.measure_id for m in measures_with_sql()])
     index = next((p for p in pages if p.name == "index.html"), None)
     return dg.MaterializeResult(metadata={
         "pages": len(pages),

@@ -168,3 +168,14 @@ def _render_one(m: pl.DataFrame, e: pl.DataFrame, t: pl.DataFrame) -> str:
     with tempfile.TemporaryDirectory() as d:
         paths = build_dashboards(m, e, t, None, Path(d), AS_OF)
         return paths[0].read_text(encoding="utf-8")
+
+
+def test_measures_follow_the_callers_order(tmp_path):
+    from pipelines.dashboards.render import ordered_measures
+
+    assert ordered_measures(["b", "ash_0_4", "a", "z"], ["z", "ash_0_4"]) == ["z", "ash_0_4", "a", "b"]
+    measures, equity, trend, dq = synthetic_marts()
+    paths = build_dashboards(measures, equity, trend, dq, tmp_path, AS_OF,
+                             measure_order=["patient_experience", "ash_0_4"])
+    html = paths[0].read_text(encoding="utf-8")
+    assert html.index('id="m-patient_experience"') < html.index('id="m-ash_0_4"') < html.index('id="m-amenable_mortality"')
