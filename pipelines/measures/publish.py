@@ -14,7 +14,7 @@ import polars as pl
 from pipelines.config import SQL_DIR
 from pipelines.measures.definitions import Measure, MeasureConfig
 from pipelines.measures.statistics import KEYS
-from pipelines.measures.statistics._compound import module_for
+from pipelines.measures.statistics._overdispersed import module_for
 from pipelines.warehouse import execute, read_sql, table_exists
 
 MEASURE_COLUMNS = [

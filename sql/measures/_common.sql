@@ -42,3 +42,30 @@ SELECT year, district_code, group4_id, sum(population) AS population
 FROM staging.population
 WHERE age_lower >= age_min AND age_upper <= age_max
 GROUP BY ALL;
+
+-- Cells of a crude population rate over rolling 12-month windows of source `src`: every window ×
+-- district × ethnic group, zero counts included. Numerator: rows of `event_table` (one per counted
+-- event, with district_code, group4_id and event_date) dated inside the window; denominator: the
+-- population aged age_min–age_max in the window's population year.
+CREATE OR REPLACE MACRO population_rate_cells(event_table, src, age_min, age_max) AS TABLE
+WITH windows AS (SELECT * FROM rolling_windows(src, 4, 3)),
+population AS (SELECT * FROM population_in_ages(age_min, age_max)),
+events AS (
+    SELECT w.period_end, e.district_code, e.group4_id, count(*) AS numerator
+    FROM query_table(event_table) e
+    JOIN windows w ON e.event_date BETWEEN w.period_start AND w.period_end
+    GROUP BY ALL
+)
+SELECT
+    w.period_start, w.period_end, w.withheld, w.blocking_rules,
+    d.code3 AS district_code, g.group_id AS group4_id,
+    '' AS breakdown, '' AS stratum,
+    coalesce(ev.numerator, 0) AS numerator,
+    p.population AS denominator
+FROM windows w
+CROSS JOIN ref.districts d
+CROSS JOIN ref.ethnic_groups g
+LEFT JOIN events ev
+       ON ev.period_end = w.period_end AND ev.district_code = d.code3 AND ev.group4_id = g.group_id
+LEFT JOIN population p
+       ON p.year = population_year(w.period_end) AND p.district_code = d.code3 AND p.group4_id = g.group_id;

@@ -13,9 +13,10 @@
 --   acute_bed_days_who    Directly standardised to the WHO 2000–2025 standard, 5-year bands
 --                         with 85+ collapsed; Dobson limits (PHE calculate_dsr).            [C/I]
 --             Bed days are not independent Poisson events (one stay brings many bed days), so
---             with interval: compound_poisson (measures.yaml) all three replace those limits by
---             normal ones with Var(Σ bed days) = Σ bed days² over stays, from the cells'
---             sum_bed_days_sq (pipelines/measures/statistics/_compound.py).                    [I]
+--             with interval: quasi_poisson (measures.yaml) all three apply their PHE method to
+--             bed days / φ and scale back by φ, the national dispersion Σ bed days² / Σ bed days
+--             of the window (pipelines/measures/statistics/_overdispersed.py). On the synthetic
+--             data this gives ~94% coverage of the planted truth; Poisson limits gave 38%.     [I]
 --
 -- Numerator   Bed days of acute hospital stays of the district's residents, all ages.        [C]
 --             Bed days of a stay = discharge date − admission date (same-day = 0), all
@@ -40,7 +41,7 @@
 -- Suppression Counts stays (sum_stays; suppression_count in measures.yaml), not bed days:
 --             3 stays × 10 days is suppressed. Every counted stay counts, same-day ones too.   [U]
 -- Cells       numerator = bed days; sum_stays = stays; sum_bed_days_sq = Σ bed days² over the
---             stays (the compound Poisson variance). publish sums sum_* into reporting groups.
+--             stays (the national dispersion φ comes from them). publish sums sum_* into groups.
 -- ════════════════════════════════════════════════════════════════════════════════════════════
 
 -- Settings this SQL does not implement stop the run instead of being ignored.

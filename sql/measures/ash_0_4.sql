@@ -45,6 +45,7 @@ WITH eligible_events AS (
 )
 SELECT
     e.event_id, e.district_code, e.group4_id, e.discharge_date, e.discharge_quarter,
+    e.discharge_date AS event_date,
     arg_min(c.condition, c.icd10am_code) AS condition
 FROM eligible_events e
 JOIN ref.ash_conditions c
@@ -58,24 +59,5 @@ GROUP BY ALL;
 
 -- Numerator and denominator for every window × district × ethnic group, zero counts included.
 CREATE OR REPLACE TABLE marts.ash_0_4_cells AS
-WITH windows AS (SELECT * FROM rolling_windows('nmds_events', 4, 3)),
-population AS (SELECT * FROM population_in_ages(getvariable('age_min_years'), getvariable('age_max_years'))),
-events AS (
-    SELECT w.period_end, e.district_code, e.group4_id, count(*) AS numerator
-    FROM marts.ash_0_4_events e
-    JOIN windows w ON e.discharge_date BETWEEN w.period_start AND w.period_end
-    GROUP BY ALL
-)
-SELECT
-    w.period_start, w.period_end, w.withheld, w.blocking_rules,
-    d.code3 AS district_code, g.group_id AS group4_id,
-    '' AS breakdown, '' AS stratum,
-    coalesce(ev.numerator, 0) AS numerator,
-    p.population AS denominator
-FROM windows w
-CROSS JOIN ref.districts d
-CROSS JOIN ref.ethnic_groups g
-LEFT JOIN events ev
-       ON ev.period_end = w.period_end AND ev.district_code = d.code3 AND ev.group4_id = g.group_id
-LEFT JOIN population p
-       ON p.year = population_year(w.period_end) AND p.district_code = d.code3 AND p.group4_id = g.group_id;
+SELECT * FROM population_rate_cells('marts.ash_0_4_events', 'nmds_events',
+                                    getvariable('age_min_years'), getvariable('age_max_years'));

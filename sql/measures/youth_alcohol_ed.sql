@@ -40,27 +40,11 @@ WHERE e.age_years BETWEEN getvariable('age_min_years') AND getvariable('age_max_
   AND NOT list_contains(getvariable('exclude_attendance_codes'), coalesce(e.attendance_code, ''))
   AND NOT list_contains(getvariable('exclude_service_types'), coalesce(e.service_type, ''));
 
+-- The presentations this measure counts: alcohol-related by the settings' answer set.
+CREATE OR REPLACE VIEW marts.youth_alcohol_ed_counted AS
+SELECT *, presentation_date AS event_date FROM marts.youth_alcohol_ed_presentations WHERE alcohol_counted;
+
 -- Numerator and denominator for every window × district × ethnic group, zero counts included.
 CREATE OR REPLACE TABLE marts.youth_alcohol_ed_cells AS
-WITH windows AS (SELECT * FROM rolling_windows('nnpac_ed', 4, 3)),
-population AS (SELECT * FROM population_in_ages(getvariable('age_min_years'), getvariable('age_max_years'))),
-events AS (
-    SELECT w.period_end, e.district_code, e.group4_id, count(*) AS numerator
-    FROM marts.youth_alcohol_ed_presentations e
-    JOIN windows w ON e.presentation_date BETWEEN w.period_start AND w.period_end
-    WHERE e.alcohol_counted
-    GROUP BY ALL
-)
-SELECT
-    w.period_start, w.period_end, w.withheld, w.blocking_rules,
-    d.code3 AS district_code, g.group_id AS group4_id,
-    '' AS breakdown, '' AS stratum,
-    coalesce(ev.numerator, 0) AS numerator,
-    p.population AS denominator
-FROM windows w
-CROSS JOIN ref.districts d
-CROSS JOIN ref.ethnic_groups g
-LEFT JOIN events ev
-       ON ev.period_end = w.period_end AND ev.district_code = d.code3 AND ev.group4_id = g.group_id
-LEFT JOIN population p
-       ON p.year = population_year(w.period_end) AND p.district_code = d.code3 AND p.group4_id = g.group_id;
+SELECT * FROM population_rate_cells('marts.youth_alcohol_ed_counted', 'nnpac_ed',
+                                    getvariable('age_min_years'), getvariable('age_max_years'));

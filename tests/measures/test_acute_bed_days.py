@@ -4,8 +4,8 @@ three published statistics (crude, indirectly standardised, WHO-standardised) by
 sql/measures/acute_bed_days.sql runs on a real DuckDB file with the measures.yaml definition
 (or a copy with one setting changed); nothing comes from the synthetic generator. Expected
 numbers are worked out in the comments from statistical-methods.md (§7 DSR, §8 ISRate) and the
-compound Poisson limits of measures.yaml (interval: compound_poisson: se from Σ bed days² over
-stays, value ∓ z·se), never read back from the code under test.
+quasi-Poisson limits of measures.yaml (interval: quasi_poisson: φ = national Σ bed days² / Σ bed
+days, limits φ × the PHE limits on bed days / φ), never read back from the code under test.
 """
 
 from __future__ import annotations
@@ -143,17 +143,16 @@ def test_settings_the_sql_does_not_implement_stop_the_run(bed_days, settings, me
         bed_days([stay()], **settings)
 
 
-def test_crude_rate_and_compound_poisson_limits_by_hand(bed_days):
+def test_crude_rate_and_quasi_poisson_limits_by_hand(bed_days):
     # 3 stays × 10 days = 30 bed days among 1,000 people: 30 per 1,000.
     rows = bed_days([stay(los_days=10) for _ in range(3)], measure_id="acute_bed_days_crude")
     r = row(rows)
     assert (r["numerator"], r["denominator"], r["value"]) == (30, 1000, pytest.approx(30.0))
-    # (Was Byar on 30 bed days: 20.237–42.828.) Σ days² = 3 × 100 = 300; se = 30 · √300 / 30 =
-    # 17.3205; 30 − 1.96 × 17.3205 = −3.948 → clipped to 0; 30 + 33.948 = 63.948.
-    assert r["lower_ci"] == 0.0
-    assert r["upper_ci"] == pytest.approx(30 + Z * sqrt(300), rel=1e-12)
-    assert r["upper_ci"] == pytest.approx(63.948, abs=1e-3)
-    assert r["method"] == "compound Poisson (normal approximation)"
+    # (Was Byar on 30 bed days: 20.237–42.828.) National φ = Σ days² / Σ days = 300 / 30 = 10;
+    # O/φ = 3 → exact: χ²₀.₀₂₅(6)/2 = 0.618672, χ²₀.₉₇₅(8)/2 = 8.767273; × 10 → 6.1867 – 87.6727.
+    assert r["lower_ci"] == pytest.approx(6.186721, abs=1e-6)
+    assert r["upper_ci"] == pytest.approx(87.672731, abs=1e-6)
+    assert r["method"] == "quasi-Poisson (national dispersion φ = 10.0), Exact on O/φ"
     # 3 stays (< 5) are suppressed although they make 30 bed days.
     assert r["suppressed"] is True and r["suppression_reason"] == "fewer than 5 stays"
 
@@ -183,13 +182,17 @@ def test_indirectly_standardised_rate_by_hand(bed_days):
     r = row(rows, "011")
     assert r["numerator"] == 340 and r["denominator"] == 800
     assert r["value"] == pytest.approx(708.3333333, rel=1e-9)
-    # (Was Byar on O = 340: 635.03 lower.) Σ days² = 4·10² + 10·30² = 9,400; E fixed, so
-    # se = 500 · √9,400 / 240 = 201.987 and the limits are 708.333 ∓ 1.96 × 201.987.
-    se = 500 * sqrt(9400) / 240
-    assert r["lower_ci"] == pytest.approx(708.3333333 - Z * se, rel=1e-9)
-    assert r["upper_ci"] == pytest.approx(708.3333333 + Z * se, rel=1e-9)
-    assert r["lower_ci"] == pytest.approx(312.44, abs=0.01)
-    assert r["method"] == "compound Poisson (normal approximation)"
+    # (Was Byar on O = 340: 635.03 lower.) National Σ days² = 4·10² + 10·30² + 6·10² + 20·30² =
+    # 28,000 over 1,000 bed days: φ = 28. O/φ = 12.142857 → Byar: 6.295920, 21.144754;
+    # × 28 / 240 × 500 → 367.2620 – 1,233.4440.
+    o = 340 / 28
+    lo = o * (1 - 1 / (9 * o) - Z / (3 * sqrt(o))) ** 3
+    hi = (o + 1) * (1 - 1 / (9 * (o + 1)) + Z / (3 * sqrt(o + 1))) ** 3
+    assert r["lower_ci"] == pytest.approx(28 * lo / 240 * 500, rel=1e-9)
+    assert r["upper_ci"] == pytest.approx(28 * hi / 240 * 500, rel=1e-9)
+    assert r["lower_ci"] == pytest.approx(367.2620, abs=1e-4)
+    assert r["upper_ci"] == pytest.approx(1233.4440, abs=1e-4)
+    assert r["method"] == "quasi-Poisson (national dispersion φ = 28.0), Byars on O/φ"
     assert row(rows, "021")["value"] == pytest.approx(434.2105263, rel=1e-9)
     # New Zealand: O = E = 1,000, so the standardised rate is the national crude rate.
     assert row(rows, "000", "total")["value"] == pytest.approx(500.0, rel=1e-12)
@@ -206,13 +209,17 @@ def test_directly_standardised_rate_by_hand(bed_days):
     assert r["numerator"] == 340 and r["denominator"] == 800
     assert r["value"] == pytest.approx(15.35206, abs=1e-5)
     assert r["value"] == pytest.approx(dsr * 1000, rel=1e-12)
-    # (Was Dobson.) Compound Poisson: each band's Σ days² in place of its count,
-    # 0–4: 4 × 10² = 400, 85+: 10 × 30² = 9,000 → var = 0.1765243 / 100.03², se = 4.2002 per 1,000.
-    var = (400 * (8.86 / 600) ** 2 + 9000 * (0.63 / 200) ** 2) / w ** 2
-    assert r["lower_ci"] == pytest.approx((dsr - Z * sqrt(var)) * 1000, rel=1e-9)
-    assert r["upper_ci"] == pytest.approx((dsr + Z * sqrt(var)) * 1000, rel=1e-9)
-    assert r["upper_ci"] == pytest.approx(23.584, abs=1e-3)
-    assert r["method"] == "compound Poisson (normal approximation)"
+    # (Was Dobson on O = 340.) φ = 28,000 / 1,000 = 28 (every age known): Dobson on the counts
+    # / 28, × 28 = DSR + √(var/O)·(28·Byar(340/28) − 340), var = Σ xᵢ(wᵢ/nᵢ)²/Σw² on the bed days;
+    # Byar(12.142857) = 6.295920, 21.144754 → 5.75165 – 30.13277 per 1,000.
+    var = (40 * (8.86 / 600) ** 2 + 300 * (0.63 / 200) ** 2) / w ** 2
+    o = 340 / 28
+    lo = o * (1 - 1 / (9 * o) - Z / (3 * sqrt(o))) ** 3
+    hi = (o + 1) * (1 - 1 / (9 * (o + 1)) + Z / (3 * sqrt(o + 1))) ** 3
+    assert r["lower_ci"] == pytest.approx((dsr + sqrt(var / 340) * (28 * lo - 340)) * 1000, rel=1e-9)
+    assert r["upper_ci"] == pytest.approx((dsr + sqrt(var / 340) * (28 * hi - 340)) * 1000, rel=1e-9)
+    assert (r["lower_ci"], r["upper_ci"]) == (pytest.approx(5.75165, abs=1e-5), pytest.approx(30.13277, abs=1e-5))
+    assert r["method"] == "quasi-Poisson (national dispersion φ = 28.0), Dobson on O/φ"
 
 
 def test_unknown_sex_counts_in_crude_and_who_but_not_the_indirect_rate(bed_days, con):
@@ -247,17 +254,21 @@ def test_isr_ratio_against_nmnp_by_hand(con, bed_days):
     eq = equity_rows(cells, rows, measure, "nmnp", 0.95)
     r = eq.filter((pl.col("district_code") == "011") & (pl.col("group_id") == "maori")).row(0, named=True)
     ratio = (200 / 140) / (290 / 350)                                         # 1.724138
-    # (Was Wald with √(1/200 + 1/290).) Compound Poisson, E fixed: se/value = √Σdays²/O;
-    # Māori Σ days² = 5·10² + 5·30² = 5,000, nMnP 2·10² + 9·30² = 8,300.
-    se = sqrt(5000 / 200 ** 2 + 8300 / 290 ** 2)                            # 0.47299
+    # (Was Wald with √(1/200 + 1/290).) Quasi-Poisson, E fixed: national Σ days² = 5·10² + 5·30²
+    # + 2·10² + 9·30² = 13,300 over 490 bed days, φ = 27.142857; SE(ln) = √(φ/200 + φ/290).
+    phi = 13300 / 490
+    se = sqrt(phi / 200 + phi / 290)                                        # 0.478864
     assert r["rate_ratio"] == pytest.approx(1.7241379, rel=1e-7)
     assert r["rr_lower"] == pytest.approx(exp(log(ratio) - Z * se), rel=1e-9)
     assert r["rr_upper"] == pytest.approx(exp(log(ratio) + Z * se), rel=1e-9)
-    # Difference 500 − 290 = 210 per 1,000; se₁ = 500·√5,000/200, se₀ = 290·√8,300/290
-    se_d = sqrt((500 * sqrt(5000) / 200) ** 2 + 8300)                        # √39,550
+    assert (r["rr_lower"], r["rr_upper"]) == (pytest.approx(0.674470, abs=1e-6), pytest.approx(4.407390, abs=1e-6))
+    # Difference 500 − 290 = 210 per 1,000; SE = 350·√(φ·(200/140² + 290/350²)) = 204.4505
+    se_d = 350 * sqrt(phi * (200 / 140 ** 2 + 290 / 350 ** 2))
     assert r["rate_difference"] == pytest.approx(210.0)
     assert r["rd_lower"] == pytest.approx(210 - Z * se_d, rel=1e-9)
-    assert r["method"] == "compound Poisson (normal approximation)"
+    assert r["rd_upper"] == pytest.approx(610.7156, abs=1e-4)
+    assert r["method"] == ("quasi-Poisson (national dispersion φ = 27.14), ratio of indirectly "
+                           "standardised rates, Wald on log scale (E fixed) on O/φ")
     assert r["suppressed"] is False
 
 
@@ -281,7 +292,9 @@ def test_each_variant_publishes_its_own_rows_with_unique_keys(con, bed_days):
     everything = pl.concat(published)
     keys = ["district_code", "measure_id", "period_end", "group_id", "breakdown"]
     assert everything.select(keys).is_duplicated().sum() == 0
-    assert set(everything["method"].drop_nulls()) >= {"compound Poisson (normal approximation)"}
+    # φ = 28,000 / 1,000 = 28 for all three (every stay is of known age and sex).
+    assert set(everything["method"].drop_nulls()) >= {
+        f"quasi-Poisson (national dispersion φ = 28.0), {m} on O/φ" for m in ("Byars", "Dobson")}
 
 
 def test_no_population_year_gives_no_value_not_an_error(con, bed_days):
