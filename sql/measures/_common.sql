@@ -69,3 +69,19 @@ LEFT JOIN events ev
        ON ev.period_end = w.period_end AND ev.district_code = d.code3 AND ev.group4_id = g.group_id
 LEFT JOIN population p
        ON p.year = population_year(w.period_end) AND p.district_code = d.code3 AND p.group4_id = g.group_id;
+
+-- Every window × district × ethnic group of source `src`, with numerator and denominator from
+-- `counts_table` (period_end, district_code, group4_id, numerator, denominator) and zero where it
+-- has no row: the cells of a proportion.
+CREATE OR REPLACE MACRO zero_filled_cells(counts_table, src, n_periods, months_per_period) AS TABLE
+SELECT
+    w.period_start, w.period_end, w.withheld, w.blocking_rules,
+    d.code3 AS district_code, g.group_id AS group4_id,
+    '' AS breakdown, '' AS stratum,
+    coalesce(c.numerator, 0) AS numerator,
+    coalesce(c.denominator, 0) AS denominator
+FROM rolling_windows(src, n_periods, months_per_period) w
+CROSS JOIN ref.districts d
+CROSS JOIN ref.ethnic_groups g
+LEFT JOIN query_table(counts_table) c
+       ON c.period_end = w.period_end AND c.district_code = d.code3 AND c.group4_id = g.group_id;

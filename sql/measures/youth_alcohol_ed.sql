@@ -48,3 +48,31 @@ SELECT *, presentation_date AS event_date FROM marts.youth_alcohol_ed_presentati
 CREATE OR REPLACE TABLE marts.youth_alcohol_ed_cells AS
 SELECT * FROM population_rate_cells('marts.youth_alcohol_ed_counted', 'nnpac_ed',
                                     getvariable('age_min_years'), getvariable('age_max_years'));
+
+-- ════════════════════════════════════════════════════════════════════════════════════════════
+-- Youth SLM, alcohol and other drugs: alcohol-related share of ED presentations (%), ages 10–24
+-- (youth_alcohol_ed_share.sql is a link to this file: both measures share its events.)
+-- definition_version: youth-alcohol-ed-share-v1 (measures.yaml → measures.youth_alcohol_ed_share,
+-- which inherits every choice of youth_alcohol_ed). HQMNZ's own numerator and denominator [C].
+--
+-- Numerator   The alcohol-related ED presentations of youth_alcohol_ed.sql: ages 10–24,
+--             alcohol answer in alcohol_values (Y, U as HQMNZ words it).                     [C/I]
+-- Denominator All ED presentations of 10–24 year olds "serviced in DHB hospitals": same
+--             purchase units and exclusions (DNA, DNW, follow-ups).                          [C/S]
+-- Geography   DHB of service [C]; numerator and denominator from the same EDs, so unlike the
+--             per-population rate there is no residence mismatch.
+-- Period      Rolling 12 months to each quarter end, by presentation date.                   [U]
+-- Statistic   Proportion × 100 with Wilson score limits (PHEindicatormethods).              [I]
+-- ════════════════════════════════════════════════════════════════════════════════════════════
+
+-- The share: alcohol-related presentations among all counted presentations, per window.
+CREATE OR REPLACE VIEW marts.youth_alcohol_ed_share_counts AS
+SELECT w.period_end, e.district_code, e.group4_id,
+       count(*) FILTER (WHERE e.alcohol_counted) AS numerator,
+       count(*) AS denominator
+FROM marts.youth_alcohol_ed_presentations e
+JOIN rolling_windows('nnpac_ed', 4, 3) w ON e.presentation_date BETWEEN w.period_start AND w.period_end
+GROUP BY ALL;
+
+CREATE OR REPLACE TABLE marts.youth_alcohol_ed_share_cells AS
+SELECT * FROM zero_filled_cells('marts.youth_alcohol_ed_share_counts', 'nnpac_ed', 4, 3);
