@@ -12,7 +12,7 @@ import yaml
 from pipelines.config import MEASURES_FILE, SQL_DIR
 
 # Keys that describe a measure rather than parameterise its SQL.
-DESCRIPTIVE_KEYS = {"name", "unit", "source", "direction", "also_publish", "definition_version"}
+DESCRIPTIVE_KEYS = {"name", "unit", "source", "direction", "also_publish", "definition_version", "sql"}
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,8 @@ class Measure:
 
     @property
     def sql_file(self) -> Path:
-        return SQL_DIR / "measures" / f"{self.measure_id}.sql"
+        """sql/measures/<id>.sql, or the file named by the measure's `sql` setting."""
+        return Path(self.settings["sql"]) if "sql" in self.settings else SQL_DIR / "measures" / f"{self.measure_id}.sql"
 
     @property
     def definition_status(self) -> str:
