@@ -29,9 +29,12 @@ from pipelines.warehouse import execute, scalar
 
 log = logging.getLogger(__name__)
 
-# A file's main period: the one most rows belong to; for a file restating many periods (a
-# Ministry release) the latest one, the release's own quarter.
-_MAIN_PERIOD_ORDER = {False: "count(*) DESC, _period", True: "_period DESC"}
+
+def _main_period_order(contract, column: str) -> str:
+    """A file's main period: the one most rows belong to; for a file restating many periods (a
+    Ministry release) the latest one, the release's own quarter."""
+    return f"{column} DESC" if contract.many_periods_per_file else f"count(*) DESC, {column}"
+
 
 TEXT = "_text_batch"      # the file as read, every cell text
 TYPED = "_typed_batch"    # typed as the contract declares
@@ -81,7 +84,9 @@ def ingest_source(
     summary = IngestSummary(source_id)
     for landing_file in discover(landing, source_id):
         main_period = file_main_period(con, contract, landing_file)
-        if periods is not None and main_period not in periods:
+        # A file with no readable period belongs to every run, so it is rejected and accounted
+        # for rather than skipped by all of them.
+        if periods is not None and main_period is not None and main_period not in periods:
             continue
         if _already_loaded(con, landing_file):
             result = FileResult(landing_file.name, landing_file.sha256, "skipped",
@@ -114,7 +119,7 @@ def file_main_period(con: duckdb.DuckDBPyConnection, contract, f: LandingFile) -
                 f"SELECT p, count(*) AS n FROM (SELECT "
                 f"{period_expression(column.name, column.physical_type, contract.period_kind)} AS p "
                 "FROM _period_column) WHERE p IS NOT NULL GROUP BY p ORDER BY "
-                + _MAIN_PERIOD_ORDER[contract.many_periods_per_file].replace("_period", "p")))
+                + _main_period_order(contract, "p")))
         finally:
             con.unregister("_period_column")
     main = periods[0][0] if periods else None
@@ -171,7 +176,7 @@ def _load_typed(con, contract, f: LandingFile, rows_read: int, present: set[str]
     execute(con, f"CREATE OR REPLACE TEMP TABLE {TYPED} AS " + typed_select(
         contract.columns, present, contract.period_column, contract.period_kind, TEXT))
     main_period = scalar(con, f"SELECT _period FROM {TYPED} WHERE _period IS NOT NULL GROUP BY _period "
-                              f"ORDER BY {_MAIN_PERIOD_ORDER[contract.many_periods_per_file]} LIMIT 1")
+                              f"ORDER BY {_main_period_order(contract, '_period')} LIMIT 1")
     if main_period is None:
         return _reject(con, contract, f, rows_read,
                        f"no row has a valid {contract.period_column}")

@@ -176,3 +176,14 @@ def test_a_newer_release_supersedes_and_rerunning_keeps_it(con, releases):
     assert {f.status for f in again.files} == {"skipped"}
     assert con.sql("SELECT DISTINCT _file_name FROM raw.moh_release").fetchall() == [(files[-1],)]
     assert con.sql("SELECT count(*), sum(numerator) FROM raw.moh_release").fetchall() == before
+
+
+def test_an_undatable_file_is_rejected_even_in_a_partitioned_run(con, landing):
+    path = landing / "nmds_events" / "nmds_events_2025Q1.csv"
+    rows = rows_of(path)
+    drop = rows[0].index("discharge_date")                   # the period column itself
+    write_rows(path, [r[:drop] + r[drop + 1:] for r in rows])
+    summary = ingest_source(con, "nmds_events", landing, periods={"2025Q3"})
+    rejected = [f for f in summary.files if f.file_name == path.name]
+    assert rejected and rejected[0].status == "rejected"
+    assert rejected[0].rows_quarantined == rejected[0].rows_read == len(rows) - 1
