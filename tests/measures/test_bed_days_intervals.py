@@ -206,15 +206,15 @@ def test_two_band_dsr_over_the_whole_standard():
     assert r["upper_ci"] == pytest.approx(92.326709 * factor, abs=1e-6)
 
 
-def test_dsr_with_fewer_than_ten_bed_days_over_phi_has_a_value_but_no_limits():
-    # Māori 12 + 18 = 30 bed days: a DSR (≥ 10 bed days), but O/φ = 6 < 10 → PHE gives no Dobson
-    # limits from fewer than 10 (effective) events.
+def test_dsr_with_fewer_than_ten_effective_events_is_withheld_as_phe_does():
+    # Māori 12 + 18 = 30 bed days (≥ 10), but O/φ = 30 / 5 = 6 < 10 effective events: PHE's
+    # calculate_dsr gives no DSR from fewer than 10 events, so neither value nor limits here.
     data = cells([("011", "maori", "0-4|F", 12, 1000, 6, 24), ("011", "maori", "85+|F", 18, 200, 2, 162),
                   *TWO_BANDS[3:5]])
     r = by_group(_overdispersed.compute(data, measure("acute_bed_days_who"), 0.95), "011", "maori")
-    assert r["value"] == pytest.approx((12 / 1000 * 8.86 + 18 / 200 * 0.63) / W * 1000, rel=1e-12)
+    assert r["value"] is None
     assert r["lower_ci"] is None and r["upper_ci"] is None
-    assert r["method"] == "quasi-Poisson (national dispersion φ = 5.0): no limits, O/φ < 10"
+    assert r["method"] == "dsr NA: effective count O/φ < 10 (quasi-Poisson, φ = 5.0)"
 
 
 def test_only_same_day_stays_have_phi_one_and_exact_poisson_limits(published):

@@ -17,9 +17,9 @@ numerators are divided by φ, the statistic's own PHE method runs on them, and v
 differences are multiplied back by φ.
   crude, indirect   exact (O/φ < 10) or Byar limits on O/φ, × φ (indirect: / E × national rate
                     as usual; E and the national rate scale with the counts, O/E does not)
-  direct (WHO)      Dobson limits from stratum counts xᵢ/φ, × φ. stats.dsr gives no limits where
-                    O/φ < 10 (PHE's rule, on the effective count); the value keeps direct_who's
-                    own rule (O ≥ 10 bed days), so such rows have a value and no limits.
+  direct (WHO)      Dobson limits from stratum counts xᵢ/φ, × φ. Where O/φ < 10, PHE's rule on
+                    the effective count withholds the DSR itself, value and limits, as
+                    calculate_dsr does for fewer than 10 events.
   compare           the statistic's comparison on the scaled counts: ratio unchanged, SE(ln) =
                     √(φ/O₁ + φ/O₀) (DSR: √(φ·v₁/D₁² + φ·v₀/D₀²)); difference × φ, so its SE is
                     √φ × the Poisson one. DSR ratios need O/φ ≥ 10 on both sides (PHE).
@@ -71,14 +71,16 @@ def compute(cells: pl.DataFrame, measure, confidence: float) -> pl.DataFrame:
     has_value = pl.col("value").is_not_null()
     limits = has_value & pl.col("lo").is_not_null()
     label = _label(pl.col("scaled_method"))
+    too_few = has_value & ~limits & pl.col("phi").is_not_null()
     return rows.with_columns(
+        pl.when(too_few).then(None).otherwise(pl.col("value")).alias("value"),
         pl.when(limits).then(pl.col("lo") * pl.col("phi")).alias("lower_ci"),
         pl.when(limits).then(pl.col("hi") * pl.col("phi")).alias("upper_ci"),
         # A row without a value keeps the statistic's reason; one with a value but no limits is
         # a DSR with O/φ < 10, or (never from publish.group_sets) a window with no national row.
         pl.when(limits).then(label)
-        .when(has_value & pl.col("phi").is_not_null())
-        .then(pl.format("quasi-Poisson (national dispersion φ = {}): no limits, O/φ < 10", _phi_text()))
+        .when(too_few)
+        .then(pl.format("dsr NA: effective count O/φ < 10 (quasi-Poisson, φ = {})", _phi_text()))
         .when(has_value).then(pl.lit("quasi-Poisson: no national row to estimate φ"))
         .otherwise(pl.col("method")).alias("method"),
     ).select(*ROW_COLUMNS, *_extras(cells))
