@@ -7,15 +7,12 @@ breaks nmds_events.all_districts_present (error severity).
 
 from __future__ import annotations
 
-import dagster as dg
 import duckdb
 import polars as pl
 import pytest
 
-from pipelines.config import Settings
 from pipelines.contracts.report import render_dq_report
-from pipelines.orchestrate import run_all
-from pipelines.synthetic import generate
+from tests.integration.pipeline_run import pipeline_run
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("blocking")]
 RULE = "nmds_events.all_districts_present"
@@ -24,20 +21,11 @@ BLOCKED = "2025Q2"
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("blocking")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SLM_DATA_DIR", str(root / "data"))
-    mp.setenv("SLM_DASHBOARDS", str(root / "dashboards"))
-    settings = Settings.from_env()
-    generate(preset="small", out_dir=settings.landing, truth_dir=settings.truth, years=2,
-             end_quarter="2025Q4", seed=20260101, defects=[f"missing_district@nmds_events@{BLOCKED}"])
-    from pipelines.definitions import defs
-
-    runs = run_all(defs(), dg.DagsterInstance.ephemeral(), settings)
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    yield {"settings": settings, "runs": runs, "con": con}
-    con.close()
-    mp.undo()
+    with pipeline_run(tmp_path_factory.mktemp("blocking"),
+                      defects=[f"missing_district@nmds_events@{BLOCKED}"]) as result:
+        con = duckdb.connect(str(result["settings"].warehouse), read_only=True)
+        yield {**result, "con": con}
+        con.close()
 
 
 def test_only_the_broken_quarter_is_blocked(run):

@@ -7,34 +7,19 @@ from __future__ import annotations
 
 import re
 
-import dagster as dg
 import polars as pl
 import pytest
 
-from pipelines.config import Settings
 from pipelines.orchestrate import run_all
-from pipelines.synthetic import generate
+from tests.integration.pipeline_run import pipeline_run
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("e2e")]
-SEED = 20260101
 
 
 @pytest.fixture(scope="module")
 def e2e(tmp_path_factory):
-    root = tmp_path_factory.mktemp("e2e")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("SLM_DATA_DIR", str(root / "data"))
-    mp.setenv("SLM_DASHBOARDS", str(root / "dashboards"))
-    settings = Settings.from_env()
-    generate(preset="small", out_dir=settings.landing, truth_dir=settings.truth, years=2,
-             end_quarter="2025Q4", seed=SEED)
-    from pipelines.definitions import defs
-
-    definitions = defs()
-    instance = dg.DagsterInstance.ephemeral()
-    runs = run_all(definitions, instance, settings)
-    yield {"settings": settings, "runs": runs, "definitions": definitions, "instance": instance}
-    mp.undo()
+    with pipeline_run(tmp_path_factory.mktemp("e2e")) as run:
+        yield run
 
 
 def warehouse(e2e):

@@ -1,0 +1,36 @@
+"""One whole-pipeline run on the small synthetic preset, for the integration tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import dagster as dg
+import pytest
+
+from pipelines.config import Settings
+from pipelines.orchestrate import run_all
+from pipelines.synthetic import generate
+
+SEED = 20260101
+
+
+@contextmanager
+def pipeline_run(root, defects: list[str] | None = None) -> Iterator[dict]:
+    """Generate two small years into `root` (optionally with defects), run every job in-process
+    on an ephemeral instance, and yield what the tests inspect."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SLM_DATA_DIR", str(root / "data"))
+    mp.setenv("SLM_DASHBOARDS", str(root / "dashboards"))
+    try:
+        settings = Settings.from_env()
+        generate(preset="small", out_dir=settings.landing, truth_dir=settings.truth, years=2,
+                 end_quarter="2025Q4", seed=SEED, defects=defects)
+        from pipelines.definitions import defs
+
+        definitions = defs()
+        instance = dg.DagsterInstance.ephemeral()
+        runs = run_all(definitions, instance, settings)
+        yield {"settings": settings, "runs": runs, "definitions": definitions, "instance": instance}
+    finally:
+        mp.undo()
