@@ -14,7 +14,7 @@ import pytest
 from pipelines.contracts.report import render_dq_report
 from tests.integration.pipeline_run import pipeline_run
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("blocking")]
+pytestmark = pytest.mark.slow
 RULE = "nmds_events.all_districts_present"
 BLOCKED = "2025Q2"
 

@@ -1,1 +1,0 @@
-acute_bed_days.sql

@@ -1,1 +1,0 @@
-smokefree_6_weeks.sql

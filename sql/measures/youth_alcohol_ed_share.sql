@@ -1,1 +1,0 @@
-youth_alcohol_ed.sql
