@@ -2,9 +2,14 @@
 instance configured by ./dagster.yaml, so `make ui` shows what the command line did.
 
     slm generate --preset national --years 5   synthetic extracts into the landing folder
-    slm run                                    ingest what is new, recompute, write dashboards
+    slm run [--all]                            ingest what is new, recompute what depends on it
+                                               (--all: recompute everything), write dashboards
     slm demo --preset national --years 5       both of the above
+    slm status                                 sources, rejected files, blocked periods, stale
+                                               assets, the last runs
     slm report [--period 2025Q4]               the data-quality report for a period
+
+Exit status of `run`: 0 done, 1 a run failed, 75 another run is writing the warehouse.
 """
 
 from __future__ import annotations
@@ -19,6 +24,9 @@ from pipelines.config import PROJECT_ROOT, Settings
 log = logging.getLogger("slm")
 
 
+BUSY = 75  # EX_TEMPFAIL: try again later
+
+
 def _instance():
     import dagster as dg
 
@@ -27,14 +35,31 @@ def _instance():
     return dg.DagsterInstance.get()
 
 
-def run(settings: Settings) -> bool:
-    """Ingest every period the landing folder holds (new files only), then refresh downstream."""
-    from pipelines.definitions import defs
-    from pipelines.orchestrate import run_all
+def _mark_killed_runs(instance, settings: Settings) -> None:
+    from pipelines.defs.run_health import fail_abandoned_runs
 
-    runs = run_all(defs(), _instance(), settings,
-                   on_start=lambda name, detail: print(f"==> {name} {detail}".rstrip()))
-    return all([_report(r.result) for r in runs])
+    for run_id in fail_abandoned_runs(instance, str(settings.warehouse)):
+        print(f"note: run {run_id[:8]} had been killed; it is now marked failed")
+
+
+def run(settings: Settings, refresh_all: bool = False) -> int:
+    """Ingest every new file in the landing folder, then refresh what depends on it."""
+    from pipelines.defs.writer_lock import busy_message, current_writer
+
+    instance = _instance()
+    _mark_killed_runs(instance, settings)
+    writer = current_writer(settings.warehouse)
+    if writer:
+        print(f"slm run: not started: {busy_message(writer)}", file=sys.stderr)
+        return BUSY
+    from pipelines.definitions import defs
+    from pipelines.defs.launch import run_pending
+
+    runs = run_pending(defs(), instance, settings, refresh_all=refresh_all,
+                       on_start=lambda line: print(f"==> {line}"))
+    if not runs:
+        print(f"==> nothing new in {settings.landing}; `slm run --all` recomputes everything")
+    return 0 if all([_report(r.result) for r in runs]) else 1
 
 
 def _report(result) -> bool:
@@ -98,7 +123,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--years", type=int, default=2)
         p.add_argument("--seed", type=int, default=20260101)
         p.add_argument("--end-quarter", default="2025Q4")
-    sub.add_parser("run")
+    run_parser = sub.add_parser("run")
+    run_parser.add_argument("--all", action="store_true", help="recompute everything downstream")
+    sub.add_parser("status")
     rep = sub.add_parser("report")
     rep.add_argument("--period", default=None, help="e.g. 2025Q4; default: the latest loaded")
     args = parser.parse_args(argv)
@@ -108,10 +135,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("generate", "demo"):
         generate(settings, args.preset, args.years, args.seed, args.end_quarter)
     if args.command in ("run", "demo"):
-        ok = run(settings)
+        code = run(settings, refresh_all=getattr(args, "all", False))
+        if code == BUSY:
+            return code
         print_truth_coverage(settings)
         print_outputs(settings)
-        return 0 if ok else 1
+        return code
+    if args.command == "status":
+        from pipelines.defs.status import print_status
+
+        instance = _instance()
+        _mark_killed_runs(instance, settings)
+        print_status(instance, settings)
     if args.command == "report":
         from pipelines.contracts.report import render_dq_report
         from pipelines.warehouse import connect

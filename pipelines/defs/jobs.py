@@ -1,5 +1,6 @@
 """Jobs: ingestion by period kind (a job has one partitions definition), then one refresh of
-everything downstream. `slm run` launches them in that order; the UI can launch any of them."""
+everything downstream. The landing sensor requests the ingestion jobs; the quarterly schedule
+and `slm run --all` the refresh; the UI can launch any of them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pipelines.defs.partitions import BY_KIND
 from pipelines.defs.sources import source_ids
 
 RAW = dg.AssetSelection.groups("sources")
+REFRESH_JOB = "refresh_measures_and_dashboards"
 
 
 def sources_by_kind() -> dict[str, list[str]]:
@@ -23,23 +25,24 @@ def ingest_job_name(kind: str) -> str:
     return {"quarter": "ingest_quarterly", "half_year": "ingest_half_yearly", "year": "ingest_yearly"}[kind]
 
 
-REFRESH_JOB = "refresh_measures_and_dashboards"
+INGEST_JOBS = {
+    kind: dg.define_asset_job(
+        ingest_job_name(kind),
+        selection=dg.AssetSelection.assets(*[f"raw_{s}" for s in sources]),
+        partitions_def=BY_KIND[kind],
+        description=f"Load new or changed {kind} extracts from the landing folder and check "
+        "them against their data contracts.",
+    )
+    for kind, sources in sources_by_kind().items()
+}
+
+REFRESH = dg.define_asset_job(
+    REFRESH_JOB, selection=dg.AssetSelection.all() - RAW,
+    description="Reference data, staging, every measure, equity, trend, exports, dashboards, "
+    "reconciliation, and the checks on them.",
+)
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    jobs = [
-        dg.define_asset_job(
-            ingest_job_name(kind),
-            selection=dg.AssetSelection.assets(*[f"raw_{s}" for s in sources]),
-            partitions_def=BY_KIND[kind],
-            description=f"Load new or changed {kind} extracts from the landing folder and check "
-            "them against their data contracts.",
-        )
-        for kind, sources in sources_by_kind().items()
-    ]
-    jobs.append(dg.define_asset_job(
-        REFRESH_JOB, selection=dg.AssetSelection.all() - RAW,
-        description="Reference data, staging, every measure, equity, trend, exports, dashboards.",
-    ))
-    return dg.Definitions(jobs=jobs)
+    return dg.Definitions(jobs=[*INGEST_JOBS.values(), REFRESH])

@@ -14,18 +14,21 @@ import polars as pl
 
 from pipelines.config import SQL_DIR
 from pipelines.dashboards import build_dashboards
+from pipelines.defs.automation_conditions import REFRESH_WHEN_UPSTREAM_CHANGES
 from pipelines.defs.resources import Warehouse
-from pipelines.defs.transform import measures_with_sql
+from pipelines.defs.transform import measures_with_sql, periods_covered
 from pipelines.warehouse import read_sql
 
-MEASURE_ASSETS = [dg.AssetKey(f"measure_{m.measure_id}") for m in measures_with_sql()]
+MART_ASSETS = [*(dg.AssetKey(f"measure_{m.measure_id}") for m in measures_with_sql()),
+               dg.AssetKey("marts_equity"), dg.AssetKey("marts_trend")]
 
 
 def published(con, name: str) -> pl.DataFrame:
     return con.sql(read_sql(SQL_DIR / "publish" / f"{name}.sql")).pl()
 
 
-@dg.asset(group_name="publish", deps=MEASURE_ASSETS, kinds={"parquet", "csv"},
+@dg.asset(group_name="publish", deps=MART_ASSETS, kinds={"parquet", "csv"},
+          automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
           description="The tidy measures and equity tables, suppression applied, as Parquet and CSV.")
 def measures_export(warehouse: Warehouse) -> dg.MaterializeResult:
     out = Path(warehouse.exports)
@@ -36,13 +39,19 @@ def measures_export(warehouse: Warehouse) -> dg.MaterializeResult:
     for name, frame in tables.items():
         frame.write_parquet(out / f"{name}.parquet")
         frame.write_csv(out / f"{name}.csv")
+    measures = tables["slm_measures"]
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(out)),
+        "rows": sum(frame.height for frame in tables.values()),
+        "periods_covered": periods_covered(measures),
+        "definition_version": _versions(measures),
+        "preview": dg.MetadataValue.md(_status_counts(measures)),
         **{f"{name}_rows": frame.height for name, frame in tables.items()},
     })
 
 
-@dg.asset(group_name="publish", deps=MEASURE_ASSETS, kinds={"plotly", "html"},
+@dg.asset(group_name="publish", deps=MART_ASSETS, kinds={"plotly", "html"},
+          automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
           description="One offline HTML dashboard per district plus a national overview.")
 def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as con:
@@ -58,10 +67,29 @@ def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
                              measure_order=[m.measure_id for m in measures_with_sql()])
     index = next((p for p in pages if p.name == "index.html"), None)
     return dg.MaterializeResult(metadata={
+        "rows": measures.height,
+        "periods_covered": periods_covered(measures),
+        "definition_version": _versions(measures),
+        "preview": dg.MetadataValue.md("\n".join(["| page |", "|---|"] + [f"| {p.name} |" for p in pages[:20]])),
         "pages": len(pages),
         "index": dg.MetadataValue.path(str(index)) if index else "none",
         "data_as_of": as_of,
     })
+
+
+def _versions(measures: pl.DataFrame) -> str:
+    if measures.is_empty():
+        return "none"
+    pairs = measures.select("measure_id", "definition_version").unique().sort("measure_id")
+    return ", ".join(f"{m} {v}" for m, v in pairs.iter_rows())
+
+
+def _status_counts(measures: pl.DataFrame) -> str:
+    if measures.is_empty():
+        return "no rows"
+    counts = measures.group_by("measure_id", "status").len().sort("measure_id", "status")
+    return "\n".join(["| measure | status | rows |", "|---|---|---|"] + [
+        f"| {r['measure_id']} | {r['status']} | {r['len']} |" for r in counts.iter_rows(named=True)])
 
 
 def _latest_label(measures: pl.DataFrame) -> str | None:

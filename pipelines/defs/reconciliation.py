@@ -11,14 +11,16 @@ from __future__ import annotations
 import dagster as dg
 import polars as pl
 
+from pipelines.defs.automation_conditions import REFRESH_WHEN_UPSTREAM_CHANGES
 from pipelines.defs.resources import Warehouse
-from pipelines.measures.reconciliation import PAIRS, RELATIVE_TOLERANCE, reconcile
+from pipelines.defs.transform import files_version, periods_covered
+from pipelines.measures.reconciliation import PAIRS, RELATIVE_TOLERANCE, SQL, reconcile
 
 CHECK = "moh_reconciliation_within_tolerance"
 
 
 @dg.asset(
-    group_name="reconciliation", kinds={"duckdb"},
+    group_name="reconciliation", kinds={"duckdb"}, automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
     deps=[dg.AssetKey("stg_moh_release"), *[dg.AssetKey(f"measure_{m}") for m in PAIRS.values()]],
     description="Our unit-record ASH 0–4 and acute bed days beside the Ministry's latest release: "
     f"both values, absolute and relative difference, flagged beyond {RELATIVE_TOLERANCE:.0%}.",
@@ -33,6 +35,9 @@ def moh_reconciliation(warehouse: Warehouse):
         "rows": table.height,
         "flagged": flagged.height,
         "periods": table.select("period_end").n_unique(),
+        "periods_covered": periods_covered(table),
+        "definition_version": files_version([SQL]) + f", tolerance {RELATIVE_TOLERANCE:.0%}",
+        "preview": dg.MetadataValue.md(_by_quantity(flagged)),
         "flagged_by_quantity": dg.MetadataValue.md(_by_quantity(flagged)),
     })
     yield dg.AssetCheckResult(

@@ -1,25 +1,40 @@
-"""The warehouse resource: one DuckDB file and the landing folder it is fed from."""
+"""The warehouse resource: one DuckDB file, the landing folder it is fed from, where outputs go.
+
+Configured with dg.EnvVar, so the UI shows which variable sets each path and the value is read
+when a run starts (SLM_WAREHOUSE, SLM_LANDING, SLM_DASHBOARDS, SLM_EXPORTS; see .env.example).
+A variable that is not set falls back to the project's default path (pipelines.config).
+
+A run holds the warehouse's writer lock for its whole life (pipelines/defs/writer_lock.py), so two
+runs never write at once, whether launched from the UI or by `slm run`.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
 from pipelines import warehouse
 from pipelines.config import Settings
+from pipelines.defs.writer_lock import writer_lock
+
+# How long a run waits for another writer before failing (the run queue normally prevents it).
+LOCK_WAIT_SECONDS = 600.0
 
 
 class Warehouse(dg.ConfigurableResource):
-    """Paths default to the environment (SLM_WAREHOUSE, SLM_LANDING, …; see .env.example)."""
-
     database: str
     landing: str
     dashboards: str
     exports: str
+
+    _locks: Any = PrivateAttr(default=None)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Warehouse:
@@ -27,12 +42,35 @@ class Warehouse(dg.ConfigurableResource):
         return cls(database=str(s.warehouse), landing=str(s.landing),
                    dashboards=str(s.dashboards), exports=str(s.exports))
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        run = context.dagster_run
+        if run is None:  # a sensor reading the landing folder writes nothing
+            return
+        self._locks = ExitStack()
+        self._locks.enter_context(writer_lock(
+            self.database, {"run_id": run.run_id, "job": run.job_name}, LOCK_WAIT_SECONDS))
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._locks is not None:
+            self._locks.close()
+            self._locks = None
+
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         with warehouse.connect(Path(self.database)) as con:
             yield con
 
 
+ENV_VARS = {"database": "SLM_WAREHOUSE", "landing": "SLM_LANDING", "dashboards": "SLM_DASHBOARDS",
+            "exports": "SLM_EXPORTS"}
+
+
+def configured_warehouse() -> Warehouse:
+    defaults = Warehouse.from_settings()
+    return Warehouse(**{field: dg.EnvVar(var) if var in os.environ else getattr(defaults, field)
+                        for field, var in ENV_VARS.items()})
+
+
 @dg.definitions
 def resources() -> dg.Definitions:
-    return dg.Definitions(resources={"warehouse": Warehouse.from_settings()})
+    return dg.Definitions(resources={"warehouse": configured_warehouse()})

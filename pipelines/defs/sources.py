@@ -66,6 +66,10 @@ def raw_asset(source_id: str) -> dg.AssetsDefinition:
         blocked = {p: v for p, v in verdicts.items() if v["status"] == "blocked"}
         warned = {p: v for p, v in verdicts.items() if v["warnings"]}
         yield dg.MaterializeResult(metadata={
+            "rows": summary.rows["loaded"],
+            "periods_covered": ", ".join(sorted(verdicts)) or "none",
+            "definition_version": f"{contract.source_id} contract {contract.version}",
+            "preview": dg.MetadataValue.md(_verdict_overview(verdicts)),
             "files": dg.MetadataValue.md(_files_table(summary)),
             "rows_read": summary.rows["read"],
             "rows_loaded": summary.rows["loaded"],
@@ -107,6 +111,16 @@ def _files_table(summary) -> str:
     lines = ["| file | status | periods | read | loaded | quarantined |", "|---|---|---|---|---|---|"]
     lines += [f"| {f.file_name} | {f.status} | {', '.join(f.periods)} | {f.rows_read} | "
               f"{f.rows_loaded} | {f.rows_quarantined} |" for f in summary.files]
+    return "\n".join(lines)
+
+
+def _verdict_overview(verdicts: dict[str, dict]) -> str:
+    """Per period of this run: loaded or blocked, and how many rules failed (no unit records)."""
+    if not verdicts:
+        return "no period in this run"
+    lines = ["| period | status | error rules failed | warnings |", "|---|---|---|---|"]
+    lines += [f"| {p} | {v['status']} | {len(v['errors'])} | {len(v['warnings'])} |"
+              for p, v in sorted(verdicts.items())]
     return "\n".join(lines)
 
 

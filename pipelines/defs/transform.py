@@ -1,13 +1,18 @@
 """Reference data → staging → measures.
 
 Staging and measure assets are made from the SQL files themselves: every `sql/staging/<name>.sql`
-is an asset `stg_<name>`, every measure in measures.yaml with `sql/measures/<id>.sql` is an asset
-`measure_<id>`, and each asset's upstream assets are read off the tables its SQL names
-(raw.x → raw_x, staging.x → stg_x). Adding a contributory measure is SQL plus a measures.yaml
-entry; no Python changes.
+is an asset `stg_<name>` (files starting with `_` hold shared macros). Every measure family is one
+multi-asset: the measure with `sql/measures/<id>.sql` and the measures its `also_publish` names
+in measures.yaml, one asset `measure_<id>` each, computed by one run of that SQL. Upstream assets
+are read off the tables the SQL names (raw.x → raw_x, staging.x → stg_x). Adding a contributory
+measure is SQL plus a measures.yaml entry; no Python changes.
+
+Every asset here refreshes itself when something upstream changed (automation_conditions.py), so
+a new quarter of one source recomputes only what reads that source.
 """
 
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -15,18 +20,19 @@ import dagster as dg
 import polars as pl
 from dagster import AssetExecutionContext
 
-from pipelines.config import SQL_DIR
+from pipelines.config import REFERENCE_DIR, SQL_DIR
 from pipelines.defs.resources import Warehouse
-from pipelines.measures.definitions import Measure, default_config
-from pipelines.measures.equity import equity_rows
+from pipelines.defs.automation_conditions import REFRESH_WHEN_UPSTREAM_CHANGES
+from pipelines.measures.definitions import Measure, MeasureConfig, default_config
 from pipelines.measures.publish import group_sets, publish
 from pipelines.measures.run_sql import run_measure_sql
-from pipelines.measures.trend import trend_rows
 from pipelines.reference import load_reference
 from pipelines.warehouse import read_sql, replace_rows, run_sql_file
 
 REFERENCE = dg.AssetKey("reference_data")
 _TABLE = re.compile(r"\b(raw|staging)\.([a-z0-9_]+)", re.IGNORECASE)
+_PERIOD_ALIAS = re.compile(r"\._period\s+AS\s+([a-z0-9_]+)", re.IGNORECASE)
+_VARIABLE = re.compile(r"getvariable\('([a-z0-9_]+)'\)")
 
 
 def upstream_of(sql: str) -> list[dg.AssetKey]:
@@ -36,60 +42,127 @@ def upstream_of(sql: str) -> list[dg.AssetKey]:
     return sorted(keys, key=lambda k: k.to_user_string())
 
 
-@dg.asset(group_name="reference", kinds={"duckdb"},
+@dg.asset(group_name="reference", kinds={"duckdb"}, automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
           description="Versioned reference CSVs (reference/) loaded into the ref schema.")
 def reference_data(warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         counts = load_reference(con)
-    return dg.MaterializeResult(metadata={f"ref.{k}": v for k, v in counts.items()})
+    lines = ["| table | rows |", "|---|---|"] + [f"| ref.{k} | {v} |" for k, v in sorted(counts.items())]
+    return dg.MaterializeResult(metadata={
+        "rows": sum(counts.values()),
+        "periods_covered": "not period-specific",
+        "definition_version": files_version(sorted(REFERENCE_DIR.rglob("*.csv"))),
+        "preview": dg.MetadataValue.md("\n".join(lines)),
+        **{f"ref.{k}": v for k, v in counts.items()},
+    })
 
 
 def staging_asset(sql_file: Path) -> dg.AssetsDefinition:
     name = sql_file.stem
     sql = read_sql(sql_file)
+    period = _PERIOD_ALIAS.search(sql)
 
     @dg.asset(name=f"stg_{name}", group_name="staging", kinds={"duckdb"},
               deps=[k for k in upstream_of(sql) if k != dg.AssetKey(f"stg_{name}")],
-              description=_first_comment(sql))
+              automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES, description=_first_comment(sql))
     def _staging(warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.connect() as con:
             run_sql_file(con, sql_file)
             rows = con.sql(f"SELECT count(*) FROM staging.{name}").fetchall()[0][0]
-        return dg.MaterializeResult(metadata={"rows": rows})
+            # Rows per period, never unit records: staging rows are about people.
+            by_period = con.sql(f"SELECT {period.group(1)}, count(*) FROM staging.{name} GROUP BY 1 ORDER BY 1"
+                                ).fetchall() if period else []
+        return dg.MaterializeResult(metadata={
+            "rows": rows,
+            "periods_covered": (f"{by_period[0][0]} … {by_period[-1][0]} ({len(by_period)} periods)"
+                                if by_period else "not period-specific"),
+            "definition_version": files_version([sql_file]),
+            "preview": dg.MetadataValue.md("\n".join(
+                ["| period | rows |", "|---|---|"] + [f"| {p} | {n} |" for p, n in by_period])
+                if by_period else f"{rows} rows"),
+        })
 
     return _staging
 
 
-def measure_asset(measure: Measure) -> dg.AssetsDefinition:
-    # Every measure runs _common.sql first (its macros read staging.population), so that file's
-    # tables are upstream of every measure too.
-    sql = read_sql(SQL_DIR / "measures" / "_common.sql") + read_sql(measure.sql_file)
+def files_version(paths: list[Path]) -> str:
+    """A short content hash: what changed when a table changed without its data changing."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.read_bytes())
+    return f"sha256:{digest.hexdigest()[:12]}"
 
-    @dg.asset(name=f"measure_{measure.measure_id}", group_name="measures", kinds={"duckdb", "polars"},
-              deps=upstream_of(sql), description=f"{measure.name} ({measure.definition_version}). "
-              f"Definition beside its SQL in sql/measures/{measure.sql_file.name}.")
-    def _measure(context: AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
+
+def measure_families(config: MeasureConfig | None = None) -> dict[str, list[Measure]]:
+    """Each measure with its own SQL file heads a family: itself, then every measure its
+    `also_publish` names (measures.yaml). The family's SQL runs once for all of them."""
+    config = config or default_config()
+    members = {m for measure in config.measures.values() for m in measure.settings.get("also_publish", [])}
+    families = {}
+    for head in config.measures.values():
+        if head.measure_id in members or not head.sql_file.exists():
+            continue
+        family = [head, *(config.measure(m) for m in head.settings.get("also_publish", []))]
+        _check_shared_settings(head, family)
+        families[head.measure_id] = family
+    return families
+
+
+def _check_shared_settings(head: Measure, family: list[Measure]) -> None:
+    """The SQL runs with the head's settings, so a setting it reads must be the same for all."""
+    read = set(_VARIABLE.findall(read_sql(head.sql_file)))
+    for member in family[1:]:
+        differ = sorted(k for k in read if member.settings.get(k) != head.settings.get(k))
+        if differ:
+            raise ValueError(
+                f"measures.yaml: {member.measure_id} is published from {head.sql_file.name} "
+                f"(also_publish of {head.measure_id}) but sets {', '.join(differ)} differently; "
+                "the SQL runs once, with the settings of " + head.measure_id)
+
+
+def family_asset(family: list[Measure]) -> dg.AssetsDefinition:
+    head = family[0]
+    # Every family runs _common.sql first (its macros read staging.population), so that file's
+    # tables are upstream of every measure too.
+    sql = read_sql(SQL_DIR / "measures" / "_common.sql") + read_sql(head.sql_file)
+    specs = [dg.AssetSpec(
+        f"measure_{m.measure_id}", group_name="measures", kinds={"duckdb", "polars"},
+        deps=upstream_of(sql), automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
+        description=f"{m.name} ({m.definition_version}). Definition beside its SQL in "
+        f"sql/measures/{head.sql_file.name}" + ("." if m is head else f", published with {head.measure_id}."),
+    ) for m in family]
+
+    @dg.multi_asset(name=f"measures_{head.measure_id}", specs=specs, can_subset=False)
+    def _family(context: AssetExecutionContext, warehouse: Warehouse):
         config = default_config()
         with warehouse.connect() as con:
-            run_measure_sql(con, measure)
-            cells = group_sets(con, measure)
-            rows = publish(con, measure, config, cells)
-            confidence = float(config.defaults.get("confidence", 0.95))
-            comparator = config.defaults.get("comparator_group", "nmnp")
-            replace_rows(con, "marts.measures", rows, "measure_id", measure.measure_id)
-            replace_rows(con, "marts.equity", equity_rows(cells, rows, measure, comparator, confidence),
-                         "measure_id", measure.measure_id)
-            replace_rows(con, "marts.trend", trend_rows(rows, measure), "measure_id", measure.measure_id)
-        withheld = rows.filter(pl.col("status") == "withheld")
-        return dg.MaterializeResult(metadata={
-            "rows": rows.height,
-            "windows": rows.select("period_end").n_unique(),
-            "withheld_windows": dg.MetadataValue.md(_withheld_table(withheld)),
-            "latest_national": dg.MetadataValue.md(_latest_national(rows)),
-            "definition_version": measure.definition_version,
-        })
+            run_measure_sql(con, head)
+            for measure in family:
+                rows = publish(con, measure, config, group_sets(con, measure))
+                replace_rows(con, "marts.measures", rows, "measure_id", measure.measure_id)
+                yield dg.MaterializeResult(asset_key=f"measure_{measure.measure_id}",
+                                           metadata=measure_metadata(rows, measure))
 
-    return _measure
+    return _family
+
+
+def measure_metadata(rows: pl.DataFrame, measure: Measure) -> dict:
+    withheld = rows.filter(pl.col("status") == "withheld")
+    return {
+        "rows": rows.height,
+        "windows": rows.select("period_end").n_unique(),
+        "periods_covered": periods_covered(rows),
+        "withheld_windows": dg.MetadataValue.md(_withheld_table(withheld)),
+        "preview": dg.MetadataValue.md(_latest_national(rows)),
+        "definition_version": measure.definition_version,
+    }
+
+
+def periods_covered(rows: pl.DataFrame) -> str:
+    if rows.is_empty():
+        return "none"
+    ends = rows.select(pl.col("period_end").min().alias("first"), pl.col("period_end").max().alias("last"))
+    return f"windows ending {ends['first'].item()} … {ends['last'].item()}"
 
 
 def _first_comment(sql: str) -> str:
@@ -122,11 +195,13 @@ def _fmt(x) -> str:
 
 
 def measures_with_sql() -> list[Measure]:
-    return [m for m in default_config().measures.values() if m.sql_file.exists()]
+    """Every published measure, family by family (a family's members after its head)."""
+    return [m for family in measure_families().values() for m in family]
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    staging = [staging_asset(p) for p in sorted((SQL_DIR / "staging").glob("*.sql"))]
-    measures = [measure_asset(m) for m in measures_with_sql()]
-    return dg.Definitions(assets=[reference_data, *staging, *measures])
+    staging = [staging_asset(p) for p in sorted((SQL_DIR / "staging").glob("*.sql"))
+               if not p.name.startswith("_")]
+    families = [family_asset(f) for f in measure_families().values()]
+    return dg.Definitions(assets=[reference_data, *staging, *families])

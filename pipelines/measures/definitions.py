@@ -72,10 +72,15 @@ class MeasureConfig:
 
 def load_config(path: Path = MEASURES_FILE) -> MeasureConfig:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    measures = {mid: Measure(mid, body) for mid, body in raw["measures"].items()}
+    # A measure listed in another's `also_publish` is computed by that measure's SQL file.
+    for head in list(measures.values()):
+        for member in head.settings.get("also_publish", []):
+            measures[member] = Measure(member, {"sql": str(head.sql_file), **measures[member].settings})
     return MeasureConfig(
         defaults=raw.get("defaults", {}),
         suppression=raw.get("suppression", {}),
-        measures={mid: Measure(mid, body) for mid, body in raw["measures"].items()},
+        measures=measures,
     )
 
 

@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 
 from pipelines.config import Settings
-from pipelines.orchestrate import run_all
+from pipelines.defs.launch import run_pending
 from pipelines.synthetic import generate
 
 SEED = 20260101
@@ -17,8 +17,9 @@ SEED = 20260101
 
 @contextmanager
 def pipeline_run(root, defects: list[str] | None = None) -> Iterator[dict]:
-    """Generate two small years into `root` (optionally with defects), run every job in-process
-    on an ephemeral instance, and yield what the tests inspect."""
+    """Generate two small years into `root` (optionally with defects), run what `slm run` runs
+    (the landing scan's ingestion runs, then the refresh) in-process on an ephemeral instance,
+    and yield what the tests inspect."""
     mp = pytest.MonkeyPatch()
     mp.setenv("SLM_DATA_DIR", str(root / "data"))
     mp.setenv("SLM_DASHBOARDS", str(root / "dashboards"))
@@ -30,7 +31,7 @@ def pipeline_run(root, defects: list[str] | None = None) -> Iterator[dict]:
 
         definitions = defs()
         instance = dg.DagsterInstance.ephemeral()
-        runs = run_all(definitions, instance, settings)
+        runs = run_pending(definitions, instance, settings)
         yield {"settings": settings, "runs": runs, "definitions": definitions, "instance": instance}
     finally:
         mp.undo()

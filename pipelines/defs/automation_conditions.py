@@ -1,0 +1,19 @@
+"""When an asset downstream of the raw data refreshes itself (declarative automation).
+
+Dagster's `eager()` also waits until no upstream partition is missing. The raw assets are
+partitioned by period from 2015, and most of those partitions never hold data, so `eager()`
+would never fire. Here: refresh when any upstream asset was updated (or is about to be, in the
+same evaluation, so a whole chain goes in one run), and not while an upstream run or this asset's
+own run is in progress. A new quarter of one source thus recomputes exactly the assets that read
+that source, directly or through staging.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+REFRESH_WHEN_UPSTREAM_CHANGES = (
+    dg.AutomationCondition.any_deps_updated()
+    & ~dg.AutomationCondition.any_deps_in_progress()
+    & ~dg.AutomationCondition.in_progress()
+).with_label("refresh when an upstream asset changed")

@@ -1,0 +1,72 @@
+"""`slm run` in Dagster terms: the landing sensor's requests, executed now, then the refresh of
+exactly what depends on the sources that changed (what the automation sensor would pick).
+
+Runs execute in this process and are recorded in the instance given (the project's instance for
+`slm`, an ephemeral one in tests), so the UI shows them beside the runs the daemon launched.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import dagster as dg
+
+from pipelines.config import Settings
+from pipelines.defs.jobs import RAW, REFRESH_JOB
+from pipelines.defs.landing_scan import IngestRequest, pending_requests
+from pipelines.defs.writer_lock import writer_lock
+from pipelines.warehouse import connect
+
+LAUNCHED_BY = {"slm/launched_by": "slm run"}
+
+
+@dataclass
+class JobRun:
+    job_name: str
+    result: dg.ExecuteInProcessResult
+
+    @property
+    def success(self) -> bool:
+        return self.result.success
+
+
+def scan(settings: Settings) -> list[IngestRequest]:
+    with writer_lock(settings.warehouse, {"job": "slm run (landing scan)"}), connect(settings.warehouse) as con:
+        return pending_requests(con, settings.landing)
+
+
+def run_pending(definitions: dg.Definitions, instance: dg.DagsterInstance, settings: Settings,
+                refresh_all: bool = False, on_start: Callable[[str], None] = lambda line: None,
+                console_log_level: str = "WARNING") -> list[JobRun]:
+    """Ingest every new file, then refresh what depends on the sources that had one (everything
+    with `refresh_all`). Every event goes to the instance's event log (what the UI shows); the
+    console only shows what needs a person's attention."""
+    quiet = {"loggers": {"console": {"config": {"log_level": console_log_level}}}}
+    tags = {**LAUNCHED_BY, "slm/host": socket.gethostname(), "slm/pid": str(os.getpid())}
+    runs = []
+    for request in scan(settings):
+        on_start(request.describe())
+        job = definitions.resolve_job_def(request.job_name)
+        runs.append(JobRun(job.name, job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=quiet, asset_selection=request.asset_keys,
+            tags={**tags, **request.tags})))
+    changed = [key for run in runs for key in _materialized_raw(run.result)]
+    graph = definitions.resolve_asset_graph()
+    selection = dg.AssetSelection.all() - RAW if refresh_all else (
+        dg.AssetSelection.assets(*changed).downstream() - RAW)
+    downstream = sorted(selection.resolve(graph), key=lambda k: k.to_user_string()) if refresh_all or changed else []
+    if downstream:
+        on_start(f"{REFRESH_JOB}: {len(downstream)} assets downstream of "
+                 + ("all sources" if refresh_all else ", ".join(k.to_user_string() for k in changed)))
+        runs.append(JobRun(REFRESH_JOB, definitions.resolve_job_def(REFRESH_JOB).execute_in_process(
+            instance=instance, raise_on_error=False, run_config=quiet, asset_selection=downstream,
+            tags=tags)))
+    return runs
+
+
+def _materialized_raw(result: dg.ExecuteInProcessResult) -> list[dg.AssetKey]:
+    return sorted({e.asset_key for e in result.get_asset_materialization_events() if e.asset_key},
+                  key=lambda k: k.to_user_string())

@@ -1,0 +1,162 @@
+"""The marts built from the published measures: equity comparisons and trends, each an asset of
+its own, and the checks on the measures table.
+
+marts.equity   every ethnic group against non-Māori non-Pacific, per district × window
+               (pipelines/measures/equity.py), from each measure's cells and published rows.
+marts.trend    Making Data Count XmR charts over each published series (pipelines/measures/trend.py).
+
+Checks on every measure asset (SQL in sql/checks/, each returning the offending rows):
+value within its interval, numerator ≤ denominator for proportions, withheld and suppressed rows
+carry no value where they are published, and every district × group present in every window.
+A failure is an error in the UI; it does not stop the run (the exports of other measures still go
+out), and the offending rows are listed in the check's metadata.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+import polars as pl
+
+from pipelines.config import SQL_DIR
+from pipelines.defs.automation_conditions import REFRESH_WHEN_UPSTREAM_CHANGES
+from pipelines.defs.resources import Warehouse
+from pipelines.defs.transform import measures_with_sql, periods_covered
+from pipelines.measures.definitions import Measure, default_config
+from pipelines.measures.equity import equity_rows
+from pipelines.measures.publish import group_sets
+from pipelines.measures.trend import trend_rows
+from pipelines.warehouse import read_sql, replace_rows
+
+GROUP = "marts"
+
+
+def measure_keys() -> list[dg.AssetKey]:
+    return [dg.AssetKey(f"measure_{m.measure_id}") for m in measures_with_sql()]
+
+
+def published_rows(con, measure: Measure) -> pl.DataFrame:
+    return con.sql("SELECT * FROM marts.measures WHERE measure_id = ?", params=[measure.measure_id]).pl()
+
+
+@dg.asset(group_name=GROUP, deps=measure_keys(), kinds={"duckdb", "polars"},
+          automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
+          description="marts.equity: each ethnic group against the comparator group (measures.yaml "
+          "defaults.comparator_group), ratio and difference with confidence limits, per measure, "
+          "district, window and breakdown; suppressed when either side is.")
+def marts_equity(warehouse: Warehouse) -> dg.MaterializeResult:
+    config = default_config()
+    confidence = float(config.defaults.get("confidence", 0.95))
+    comparator = config.defaults.get("comparator_group", "nmnp")
+    counts = {}
+    with warehouse.connect() as con:
+        for measure in measures_with_sql():
+            rows = published_rows(con, measure)
+            equity = equity_rows(group_sets(con, measure), rows, measure, comparator, confidence)
+            replace_rows(con, "marts.equity", equity, "measure_id", measure.measure_id)
+            counts[measure.measure_id] = equity.height
+        table = con.sql("SELECT * FROM marts.equity").pl()
+    return dg.MaterializeResult(metadata=_mart_metadata(table, counts, _equity_preview(table)))
+
+
+@dg.asset(group_name=GROUP, deps=measure_keys(), kinds={"duckdb", "polars"},
+          automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
+          description="marts.trend: NHS Making Data Count XmR chart of every published series "
+          "(district × group × breakdown of a measure) with at least 12 windows.")
+def marts_trend(warehouse: Warehouse) -> dg.MaterializeResult:
+    counts = {}
+    with warehouse.connect() as con:
+        for measure in measures_with_sql():
+            trend = trend_rows(published_rows(con, measure), measure)
+            replace_rows(con, "marts.trend", trend, "measure_id", measure.measure_id)
+            counts[measure.measure_id] = trend.height
+        table = con.sql("SELECT * FROM marts.trend").pl()
+    return dg.MaterializeResult(metadata=_mart_metadata(table, counts, _trend_preview(table)))
+
+
+def _mart_metadata(table: pl.DataFrame, counts: dict[str, int], preview: str) -> dict:
+    versions = ", ".join(f"{m.measure_id} {m.definition_version}" for m in measures_with_sql())
+    return {
+        "rows": table.height,
+        "periods_covered": periods_covered(table),
+        "definition_version": versions,
+        "rows_by_measure": dg.MetadataValue.md("\n".join(
+            ["| measure | rows |", "|---|---|"] + [f"| {m} | {n} |" for m, n in counts.items()])),
+        "preview": dg.MetadataValue.md(preview),
+    }
+
+
+def _equity_preview(table: pl.DataFrame) -> str:
+    national = table.filter((pl.col("district_code") == "000") & (pl.col("breakdown") == "total")
+                            & ~pl.col("suppressed").cast(pl.Boolean))
+    if national.is_empty():
+        return "no published comparison"
+    latest = national.filter(pl.col("period_end") == pl.col("period_end").max().over("measure_id"))
+    lines = ["| measure | window end | group | ratio (CI) |", "|---|---|---|---|"]
+    for r in latest.sort("measure_id", "group_id").head(30).iter_rows(named=True):
+        lines.append(f"| {r['measure_id']} | {r['period_end']} | {r['group_id']} vs {r['comparator_group']} | "
+                     f"{_fmt(r['rate_ratio'])} ({_fmt(r['rr_lower'])}–{_fmt(r['rr_upper'])}) |")
+    return "\n".join(lines)
+
+
+def _trend_preview(table: pl.DataFrame) -> str:
+    if table.is_empty():
+        return "no series long enough to chart (12 windows)"
+    flagged = table.filter(pl.col("special_cause_rule").is_not_null() & (pl.col("district_code") == "000"))
+    counts = flagged.group_by("measure_id", "point_type").len().sort("measure_id", "point_type")
+    return "\n".join(["| measure (New Zealand) | special cause | points |", "|---|---|---|"] + [
+        f"| {r['measure_id']} | {r['point_type']} | {r['len']} |" for r in counts.iter_rows(named=True)]
+    ) if not counts.is_empty() else "no special-cause variation nationally"
+
+
+def _fmt(x) -> str:
+    return "–" if x is None else f"{x:,.2f}"
+
+
+# --- Checks on the measures --------------------------------------------------------------------
+
+CHECKS = {
+    "value_within_interval": "lower_ci ≤ value ≤ upper_ci on every row with an interval.",
+    "numerator_within_denominator": "Proportions: numerator ≤ denominator.",
+    "hidden_rows_carry_no_value": "Withheld windows carry no value; suppressed rows carry no "
+    "numerator, value or limit in the published table.",
+    "every_district_and_group": "Every window has every district and New Zealand × every reporting group.",
+}
+
+
+def applies(check: str, measure: Measure) -> bool:
+    return check != "numerator_within_denominator" or measure.statistic == "proportion"
+
+
+def offending_rows(con, check: str, measure_id: str) -> pl.DataFrame:
+    sql = read_sql(SQL_DIR / "checks" / f"{check}.sql").replace(
+        "{published}", read_sql(SQL_DIR / "publish" / "measures_export.sql"))
+    return con.sql(sql, params={"measure_id": measure_id}).pl()
+
+
+def measure_check(measure: Measure, check: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=f"measure_{measure.measure_id}", name=check, description=CHECKS[check],
+                    blocking=False)
+    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
+        with warehouse.connect() as con:
+            bad = offending_rows(con, check, measure.measure_id)
+        return dg.AssetCheckResult(
+            passed=bad.is_empty(), severity=dg.AssetCheckSeverity.ERROR,
+            description=f"{bad.height} offending rows" if bad.height else "no offending row",
+            metadata={"offending_rows": bad.height, "first_offending": dg.MetadataValue.md(_rows_md(bad))})
+
+    return _check
+
+
+def _rows_md(frame: pl.DataFrame, n: int = 10) -> str:
+    if frame.is_empty():
+        return "none"
+    head = frame.head(n)
+    lines = ["| " + " | ".join(head.columns) + " |", "|" + "---|" * len(head.columns)]
+    lines += ["| " + " | ".join("–" if v is None else str(v) for v in row) + " |" for row in head.iter_rows()]
+    return "\n".join(lines)
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    checks = [measure_check(m, c) for m in measures_with_sql() for c in CHECKS if applies(c, m)]
+    return dg.Definitions(assets=[marts_equity, marts_trend], asset_checks=checks)
