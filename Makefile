@@ -4,7 +4,7 @@ export DAGSTER_HOME := $(CURDIR)
 export BROWSER_PATH ?= /usr/bin/chromium
 PY := .venv/bin/python
 
-.PHONY: setup demo test ui generate run report bench bench-validation lint clean
+.PHONY: setup demo test ui generate run status report bench bench-validation lint clean
 
 setup:
 	@scripts/bootstrap.sh
@@ -15,7 +15,7 @@ demo: setup   ## national synthetic data → DuckDB → contracts → measures �
 test: setup
 	@$(PY) -m pytest -q -n 2 --dist loadgroup
 
-ui: setup     ## the Dagster UI on http://127.0.0.1:3000 (localhost only)
+ui: setup     ## the Dagster UI on http://127.0.0.1:3000 (localhost only) and the daemon (sensors, schedule)
 	@.venv/bin/dagster dev -h 127.0.0.1 -p 3000
 
 generate: setup
@@ -23,6 +23,9 @@ generate: setup
 
 run: setup
 	@$(PY) -m pipelines.cli run
+
+status: setup
+	@$(PY) -m pipelines.cli status
 
 report: setup
 	@$(PY) -m pipelines.cli report

@@ -55,8 +55,9 @@ def run_pending(definitions: dg.Definitions, instance: dg.DagsterInstance, setti
             tags={**tags, **request.tags})))
     changed = [key for run in runs for key in _materialized_raw(run.result)]
     graph = definitions.resolve_asset_graph()
+    # Reference data reloads with every refresh: it is cheap, and staging reads it.
     selection = dg.AssetSelection.all() - RAW if refresh_all else (
-        dg.AssetSelection.assets(*changed).downstream() - RAW)
+        (dg.AssetSelection.assets(*changed).downstream() | dg.AssetSelection.assets("reference_data")) - RAW)
     downstream = sorted(selection.resolve(graph), key=lambda k: k.to_user_string()) if refresh_all or changed else []
     if downstream:
         on_start(f"{REFRESH_JOB}: {len(downstream)} assets downstream of "

@@ -21,8 +21,8 @@ import polars as pl
 from dagster import AssetExecutionContext
 
 from pipelines.config import REFERENCE_DIR, SQL_DIR
-from pipelines.defs.resources import Warehouse
 from pipelines.defs.automation_conditions import REFRESH_WHEN_UPSTREAM_CHANGES
+from pipelines.defs.resources import Warehouse
 from pipelines.measures.definitions import Measure, MeasureConfig, default_config
 from pipelines.measures.publish import group_sets, publish
 from pipelines.measures.run_sql import run_measure_sql
@@ -42,7 +42,7 @@ def upstream_of(sql: str) -> list[dg.AssetKey]:
     return sorted(keys, key=lambda k: k.to_user_string())
 
 
-@dg.asset(group_name="reference", kinds={"duckdb"}, automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
+@dg.asset(group_name="reference", kinds={"duckdb"}, automation_condition=dg.AutomationCondition.on_missing(),
           description="Versioned reference CSVs (reference/) loaded into the ref schema.")
 def reference_data(warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as con:
