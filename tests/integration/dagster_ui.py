@@ -90,7 +90,9 @@ def run_ui_scenario(warehouse: Path, landing: Path, work: Path, timeout: float =
     shutil.copy(PROJECT_ROOT / "dagster.yaml", home / "dagster.yaml")  # relative paths: cwd = home
     env = {**os.environ, "DAGSTER_HOME": str(home), "SLM_DATA_DIR": str(data),
            "SLM_DASHBOARDS": str(work / "dashboards"), "SLM_SENSOR_INTERVAL_SECONDS": "5",
-           "PYTHONPATH": str(PROJECT_ROOT)}
+           "PYTHONPATH": str(PROJECT_ROOT),
+           # A busy 2-core machine can take longer than gRPC's default 60 s to start a run.
+           "DAGSTER_GRPC_TIMEOUT_SECONDS": "600"}
     for name in ("SLM_WAREHOUSE", "SLM_LANDING", "SLM_EXPORTS"):
         env.pop(name, None)
     port = free_port()
