@@ -19,6 +19,7 @@ import polars as pl
 
 from pipelines.config import SQL_DIR
 from pipelines.defs.automation_conditions import REFRESH_WHEN_UPSTREAM_CHANGES
+from pipelines.defs.markdown import counts_table, rows_table
 from pipelines.defs.resources import Warehouse
 from pipelines.defs.transform import measures_with_sql, periods_covered
 from pipelines.measures.definitions import Measure, default_config
@@ -102,10 +103,8 @@ def _trend_preview(table: pl.DataFrame) -> str:
     if table.is_empty():
         return "no series long enough to chart (12 windows)"
     flagged = table.filter(pl.col("special_cause_rule").is_not_null() & (pl.col("district_code") == "000"))
-    counts = flagged.group_by("measure_id", "point_type").len().sort("measure_id", "point_type")
-    return "\n".join(["| measure (New Zealand) | special cause | points |", "|---|---|---|"] + [
-        f"| {r['measure_id']} | {r['point_type']} | {r['len']} |" for r in counts.iter_rows(named=True)]
-    ) if not counts.is_empty() else "no special-cause variation nationally"
+    return counts_table(flagged, ["measure_id", "point_type"], ["measure (New Zealand)", "special cause", "points"],
+                        empty="no special-cause variation nationally")
 
 
 def _fmt(x) -> str:
@@ -142,18 +141,9 @@ def measure_check(measure: Measure, check: str) -> dg.AssetChecksDefinition:
         return dg.AssetCheckResult(
             passed=bad.is_empty(), severity=dg.AssetCheckSeverity.ERROR,
             description=f"{bad.height} offending rows" if bad.height else "no offending row",
-            metadata={"offending_rows": bad.height, "first_offending": dg.MetadataValue.md(_rows_md(bad))})
+            metadata={"offending_rows": bad.height, "first_offending": dg.MetadataValue.md(rows_table(bad, n=10))})
 
     return _check
-
-
-def _rows_md(frame: pl.DataFrame, n: int = 10) -> str:
-    if frame.is_empty():
-        return "none"
-    head = frame.head(n)
-    lines = ["| " + " | ".join(head.columns) + " |", "|" + "---|" * len(head.columns)]
-    lines += ["| " + " | ".join("–" if v is None else str(v) for v in row) + " |" for row in head.iter_rows()]
-    return "\n".join(lines)
 
 
 @dg.definitions

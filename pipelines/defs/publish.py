@@ -15,6 +15,7 @@ import polars as pl
 from pipelines.config import SQL_DIR
 from pipelines.dashboards import build_dashboards
 from pipelines.defs.automation_conditions import REFRESH_WHEN_UPSTREAM_CHANGES
+from pipelines.defs.markdown import counts_table
 from pipelines.defs.resources import Warehouse
 from pipelines.defs.transform import measures_with_sql, periods_covered
 from pipelines.warehouse import read_sql
@@ -85,11 +86,7 @@ def _versions(measures: pl.DataFrame) -> str:
 
 
 def _status_counts(measures: pl.DataFrame) -> str:
-    if measures.is_empty():
-        return "no rows"
-    counts = measures.group_by("measure_id", "status").len().sort("measure_id", "status")
-    return "\n".join(["| measure | status | rows |", "|---|---|---|"] + [
-        f"| {r['measure_id']} | {r['status']} | {r['len']} |" for r in counts.iter_rows(named=True)])
+    return counts_table(measures, ["measure_id", "status"], ["measure", "status", "rows"], empty="no rows")
 
 
 def _latest_label(measures: pl.DataFrame) -> str | None:

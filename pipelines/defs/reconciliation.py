@@ -12,6 +12,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.defs.automation_conditions import REFRESH_WHEN_UPSTREAM_CHANGES
+from pipelines.defs.markdown import counts_table
 from pipelines.defs.resources import Warehouse
 from pipelines.defs.transform import files_version, periods_covered
 from pipelines.measures.reconciliation import PAIRS, RELATIVE_TOLERANCE, SQL, reconcile
@@ -49,11 +50,7 @@ def moh_reconciliation(warehouse: Warehouse):
 
 
 def _by_quantity(flagged: pl.DataFrame) -> str:
-    if flagged.is_empty():
-        return "none"
-    counts = flagged.group_by("moh_measure", "quantity").len().sort("moh_measure", "quantity")
-    return "\n".join(["| measure | quantity | flagged |", "|---|---|---|"] + [
-        f"| {r['moh_measure']} | {r['quantity']} | {r['len']} |" for r in counts.iter_rows(named=True)])
+    return counts_table(flagged, ["moh_measure", "quantity"], ["measure", "quantity", "flagged"])
 
 
 def _largest(flagged: pl.DataFrame, n: int = 20) -> str:
