@@ -2,9 +2,8 @@
 -- Acute hospital bed days per 1,000 population
 -- definition_version: acute-bed-days-v1 (choices in measures.yaml → measures.acute_bed_days)
 --
--- Three published measures come from the events and cells built here. acute_bed_days_crude.sql
--- and acute_bed_days_who.sql are symbolic links to this file, so each of the three assets
--- rebuilds the same tables and none depends on the order Dagster runs them in.
+-- Three published measures come from the events and cells built here: acute_bed_days lists the
+-- other two under also_publish (measures.yaml), so this file runs once for the three assets.
 --   acute_bed_days        HEADLINE. Indirectly standardised by age band × sex against the
 --                         national rates of the same window (PHE calculate_ISRate):
 --                         value = O / E × national crude rate, E = Σ national stratum rate ×
