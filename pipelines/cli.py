@@ -27,14 +27,21 @@ def _instance():
     return dg.DagsterInstance.get()
 
 
-def run(settings: Settings) -> bool:
-    """Ingest every period the landing folder holds (new files only), then refresh downstream."""
+def run(settings: Settings) -> int:
+    """Ingest every period the landing folder holds (new files only), then refresh downstream.
+    Exit status: 0 all loaded, 1 a job failed, 2 completed with rejected files."""
     from pipelines.definitions import defs
     from pipelines.orchestrate import run_all
+    from pipelines.sources.outcome import landing_outcome
 
     runs = run_all(defs(), _instance(), settings,
                    on_start=lambda name, detail: print(f"==> {name} {detail}".rstrip()))
-    return all([_report(r.result) for r in runs])
+    ok = all([_report(r.result) for r in runs])
+    outcome = landing_outcome(settings)
+    for line in outcome.lines:
+        print(f"    {line}")
+    print(outcome.closing(ok))
+    return 1 if not ok else outcome.exit_status
 
 
 def _report(result) -> bool:
@@ -108,10 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("generate", "demo"):
         generate(settings, args.preset, args.years, args.seed, args.end_quarter)
     if args.command in ("run", "demo"):
-        ok = run(settings)
+        status = run(settings)
         print_truth_coverage(settings)
         print_outputs(settings)
-        return 0 if ok else 1
+        return status
     if args.command == "report":
         from pipelines.contracts.report import render_dq_report
         from pipelines.warehouse import connect

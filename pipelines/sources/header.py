@@ -80,35 +80,6 @@ def check_header(contract, present: list[str]) -> HeaderCheck:
     return check
 
 
-FINDINGS_DDL = """
-CREATE TABLE IF NOT EXISTS meta.file_findings (
-    source_id   VARCHAR NOT NULL,
-    file_name   VARCHAR NOT NULL,
-    file_hash   VARCHAR NOT NULL,
-    kind        VARCHAR NOT NULL,   -- missing_required | missing_column | unknown_column
-    column_name VARCHAR NOT NULL,
-    suggestion  VARCHAR,            -- the closest name on the other side, when there is one
-    read_by     VARCHAR[],          -- measures that read the column ('all': every measure of the source)
-    message     VARCHAR NOT NULL,
-    found_at    TIMESTAMP NOT NULL
-);
--- Columns missing from the file that is loaded for a period, and the measures that read them:
--- what the measures withhold (pipelines/sources/column_gaps.py). A later file that has the
--- column supersedes this one, and the gap goes with it.
-CREATE OR REPLACE VIEW meta.column_gaps AS
-SELECT f.source_id, p.period, f.column_name, f.file_name, f.read_by, f.message
-FROM meta.file_findings f
-JOIN meta.provenance p ON p.source_id = f.source_id AND p.file_hash = f.file_hash
-WHERE f.kind = 'missing_column' AND p.status = 'loaded' AND len(f.read_by) > 0;
-"""
-
-
-def ensure_findings_table(con: duckdb.DuckDBPyConnection) -> None:
-    for statement in FINDINGS_DDL.split(";"):
-        if statement.strip():
-            execute(con, statement)
-
-
 def record_findings(con: duckdb.DuckDBPyConnection, source_id: str, file_name: str,
                     file_hash: str, check: HeaderCheck) -> None:
     execute(con, "DELETE FROM meta.file_findings WHERE source_id = ? AND file_hash = ?",

@@ -25,7 +25,7 @@ import polars as pl
 
 from pipelines import contracts
 from pipelines.periods import parse_label
-from pipelines.sources.header import check_header, ensure_findings_table, record_findings
+from pipelines.sources.header import check_header, record_findings
 from pipelines.sources.landing import LandingFile, discover
 from pipelines.sources.period_range import PeriodRange, period_range
 from pipelines.sources.readers import ROW_NUMBER, SHEET, UnreadableFile, read_as_text, read_column_as_text
@@ -91,7 +91,6 @@ def ingest_source(
     `as_of` (default: SLM_AS_OF or today) decides the last period a file may hold."""
     contract = contracts.load_contract(source_id)
     _ensure_raw_table(con, contract)
-    ensure_findings_table(con)
     allowed = period_range(contract.period_kind, as_of)
     summary = IngestSummary(source_id)
     for landing_file in discover(landing, source_id):
