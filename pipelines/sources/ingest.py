@@ -156,11 +156,17 @@ def _scan_main_period(con: duckdb.DuckDBPyConnection, contract, f: LandingFile,
 def _earlier_outcome(con: duckdb.DuckDBPyConnection, f: LandingFile) -> tuple[str, str] | None:
     """(status, message) if this content was seen before, whatever became of it. A superseded
     file (an older Ministry release) must not be loaded again: it would overwrite the newer
-    release that replaced it. A rejected one stays rejected, and says so in every run."""
-    rows = execute(con, "SELECT status, message FROM meta.provenance WHERE source_id = ? AND "
-                        "file_hash = ? ORDER BY status = 'rejected' DESC LIMIT 1",
-                   [f.source_id, f.sha256])
-    return (rows[0][0], rows[0][1] or "") if rows else None
+    release that replaced it. A rejected one stays rejected, and says so in every run; the same
+    bytes under another name are looked at afresh (a rejection can depend on the name)."""
+    rows = execute(con, "SELECT status, message, file_name FROM meta.provenance WHERE "
+                        "source_id = ? AND file_hash = ?", [f.source_id, f.sha256])
+    for status, message, _ in rows:
+        if status != "rejected":
+            return status, message or ""
+    for status, message, name in rows:
+        if name == f.name:
+            return status, message or ""
+    return None
 
 
 def _load_guarded(con, contract, f: LandingFile, allowed: PeriodRange) -> FileResult:

@@ -44,12 +44,13 @@ def rejected_files(con: duckdb.DuckDBPyConnection, hashes: Iterable[str] | None 
         "kept_loaded_at FROM meta.file_rejections WHERE (? IS NULL OR source_id = ?) "
         "ORDER BY source_id, period NULLS LAST, file_name", [source_id, source_id]).fetchall()
     wanted = None if hashes is None else set(hashes)
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, str, str]] = set()
     out = []
     for row in rows:
         r = Rejection(*row)
-        if (wanted is not None and r.file_hash not in wanted) or (r.source_id, r.file_hash) in seen:
+        key = (r.source_id, r.file_hash, r.file_name)
+        if (wanted is not None and r.file_hash not in wanted) or key in seen:
             continue
-        seen.add((r.source_id, r.file_hash))
+        seen.add(key)
         out.append(r)
     return out
