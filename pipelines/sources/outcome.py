@@ -19,20 +19,23 @@ EXIT_REJECTED = 2  # completed, but some files were not loaded
 class LandingOutcome:
     rejections: list[Rejection] = field(default_factory=list)
     unrecognised: list[str] = field(default_factory=list)
+    # files no job looked at: a period kind whose every file lacks a usable period runs no job
+    pending: list[str] = field(default_factory=list)
 
     @property
     def lines(self) -> list[str]:
-        return [r.line for r in self.rejections] + self.unrecognised
+        return [r.line for r in self.rejections] + self.unrecognised + self.pending
 
     @property
     def exit_status(self) -> int:
-        return EXIT_REJECTED if self.rejections or self.unrecognised else 0
+        return EXIT_REJECTED if self.rejections or self.unrecognised or self.pending else 0
 
     def closing(self, ok: bool = True) -> str:
         if not ok:
             return "FAILED: a job failed (see above)"
         n = len(self.rejections)
-        extra = f", {len(self.unrecognised)} landing entries not read" if self.unrecognised else ""
+        not_read = len(self.unrecognised) + len(self.pending)
+        extra = f", {not_read} landing entries not read" if not_read else ""
         if not n and not extra:
             return "completed: every landing file loaded"
         return f"completed with {n} rejected file{'' if n == 1 else 's'}{extra}"
@@ -40,7 +43,11 @@ class LandingOutcome:
 
 def landing_outcome(settings: Settings) -> LandingOutcome:
     sources = contract_ids()
-    hashes = {f.sha256 for s in sources for f in discover(settings.landing, s)}
+    files = [f for s in sources for f in discover(settings.landing, s)]
     with connect(settings.warehouse) as con:
-        rejections = rejected_files(con, hashes)
-    return LandingOutcome(rejections, unrecognised(settings.landing, sources))
+        rejections = rejected_files(con, {f.sha256 for f in files})
+        seen = {(s, h) for s, h in con.sql("SELECT DISTINCT source_id, file_hash FROM "
+                                           "meta.provenance").fetchall()}
+    pending = [f"{f.source_id}/{f.name} not read by any job: no usable period in it; land a "
+               "readable extract" for f in files if (f.source_id, f.sha256) not in seen]
+    return LandingOutcome(rejections, unrecognised(settings.landing, sources), pending)

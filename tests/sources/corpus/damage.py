@@ -12,7 +12,6 @@ import zipfile
 from pathlib import Path
 
 
-
 def read_rows(path: Path) -> list[list[str]]:
     with path.open(newline="", encoding="utf-8") as fh:
         return list(csv.reader(fh))

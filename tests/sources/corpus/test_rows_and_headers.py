@@ -112,17 +112,25 @@ def test_every_file_balances(run):
         assert f.rows_read == f.rows_loaded + f.rows_quarantined
 
 
+def type_result(run, source_id: str, period: str, column: str) -> tuple[bool, int]:
+    return run["con"].execute("SELECT passed, unexpected_count FROM meta.dq_rule_results WHERE "
+                              "source_id = ? AND period = ? AND rule_id = ?",
+                              [source_id, period, f"{source_id}.schema.{column}.type"]).fetchone()
+
+
 def test_one_bad_date_is_quarantined_and_tolerated(run):
-    assert quarantined(run, nmds("2024Q1")) == [
-        (5, "nmds_events.schema.admission_date.type",
-         "column admission_date: 'not-a-date' is not a valid DATE")]
+    # The cell that will not type is also a missing admission date: both reasons are given.
+    [(row, _, reason)] = quarantined(run, nmds("2024Q1"))
+    assert row == 5 and "column admission_date: 'not-a-date' is not a valid DATE" in reason
+    assert type_result(run, "nmds_events", "2024Q1", "admission_date") == (True, 1)
     assert status(run, "nmds_events", "2024Q1")[0] != "blocked"
 
 
 def test_mixed_date_formats_beyond_tolerance_block_the_quarter(run):
     rows = quarantined(run, nmds("2024Q2"))
     assert len(rows) == len(run["clean_rows"]["2024Q2"][1::10])
-    assert all(r[1] == "nmds_events.schema.admission_date.type" for r in rows)
+    assert all("column admission_date: '" in r[2] and "is not a valid DATE" in r[2] for r in rows)
+    assert type_result(run, "nmds_events", "2024Q2", "admission_date") == (False, len(rows))
     verdict, rules = status(run, "nmds_events", "2024Q2")
     assert verdict == "blocked" and "nmds_events.schema.admission_date.type" in rules
 
@@ -131,8 +139,11 @@ def test_a_renamed_column_is_reported_with_its_contract_name_and_withholds_its_m
     assert findings(run, nmds("2024Q3")) == {
         ("missing_column", "external_cause_code", "external_cause"),
         ("unknown_column", "external_cause", "external_cause_code")}
-    gaps = run["con"].sql("SELECT source_id, period, column_name, read_by FROM meta.column_gaps").fetchall()
-    assert gaps == [("nmds_events", "2024Q3", "external_cause_code", ["youth_self_harm"])]
+    gaps = run["con"].sql("SELECT source_id, period, column_name, read_by FROM meta.column_gaps "
+                         "ORDER BY ALL").fetchall()
+    assert gaps == [("nmds_events", "2024Q3", "external_cause_code", ["youth_self_harm"]),
+                    ("nmds_events", "2024Q4", "ethnic_code_2", ["all"]),
+                    ("nmds_events", "2024Q4", "ethnic_code_3", ["all"])]
     assert status(run, "nmds_events", "2024Q3")[0] != "blocked"  # the other measures publish
 
 
@@ -146,7 +157,7 @@ def test_bom_crlf_and_padded_codes_load_as_if_clean(run):
     f = run["files"][nmds("2025Q1")]
     assert f.status == "loaded" and f.rows_quarantined == 0
     assert f.rows_loaded == len(run["clean_rows"]["2025Q1"]) - 1
-    padded = run["con"].sql("SELECT count(*) FROM raw.nmds_events WHERE _period = '2025Q1' AND "
+    padded = run["con"].execute("SELECT count(*) FROM raw.nmds_events WHERE _period = '2025Q1' AND "
                             "(dhb_of_domicile <> trim(dhb_of_domicile) OR length(dhb_of_domicile) <> 3 "
                             "OR admission_type <> trim(admission_type))").fetchone()[0]
     assert padded == 0
@@ -181,7 +192,7 @@ def test_one_file_with_two_quarters_then_a_resend_replaces_it(run):
     assert first.rows_quarantined == len(run["clean_rows"]["2025Q3"]) - 1  # the other quarter's rows
     resend = run["files"]["nmds_events_2025Q4_resend.csv"]
     assert resend.status == "loaded" and resend.rows_quarantined == 0
-    loaded = run["con"].sql("SELECT count(*) FROM raw.nmds_events WHERE _period = '2025Q4'").fetchone()[0]
+    loaded = run["con"].execute("SELECT count(*) FROM raw.nmds_events WHERE _period = '2025Q4'").fetchone()[0]
     assert loaded == len(run["clean_rows"]["2025Q4"]) - 1  # once, not twice
     assert status(run, "nmds_events", "2025Q4")[0] != "blocked"
     superseded = run["con"].execute("SELECT status FROM meta.provenance WHERE file_name = ?",
@@ -190,9 +201,9 @@ def test_one_file_with_two_quarters_then_a_resend_replaces_it(run):
 
 
 def test_a_decimal_population_blocks_a_strict_source(run):
-    rows = quarantined(run, population("2022"))
-    assert rows == [(10, "population.schema.population.type",
-                     "column population: '1.5' is not a valid INTEGER")]
+    [(row, _, reason)] = quarantined(run, population("2022"))
+    assert row == 10 and "column population: '1.5' is not a valid INTEGER" in reason
+    assert type_result(run, "population", "2022", "population") == (False, 1)
     assert status(run, "population", "2022")[0] == "blocked"  # aggregate tables are strict
 
 

@@ -179,3 +179,24 @@ def test_unknown_landing_folders_are_reported_with_the_nearest_source(ingested):
     lines = unrecognised(ingested["landing"], ["nmds_events", "nnpac_ed", "oral_health"])
     assert "landing folder 'nmds_event' not read: no data contract has this id; did you mean nmds_events/?" in lines
     assert any(line.startswith("landing folder 'unknown_source' not read") for line in lines)
+
+
+def test_the_report_lists_every_rejected_file(ingested):
+    from pipelines.contracts.report import render_dq_report
+
+    report = render_dq_report(ingested["con"], "2025Q3")
+    assert f"## Rejected files ({len(CASES)})" in report
+    assert "- nmds_events 2025Q3 correction rejected (nmds_events_2025Q3_correction.csv: fields are " \
+           "separated by semicolons" in report
+
+
+def test_the_dashboards_data_quality_panel_lists_them(ingested):
+    from pipelines.config import SQL_DIR
+    from pipelines.warehouse import read_sql
+
+    dq = ingested["con"].sql(read_sql(SQL_DIR / "publish" / "dq_summary.sql")).pl()
+    rejected = dq.filter(dq["status"] == "rejected")
+    assert rejected.height == len(CASES)
+    correction = rejected.filter(rejected["failed_rules"].str.contains("2025Q3_correction"))
+    assert correction["period"].to_list() == ["2025Q3"]
+    assert "; figures use the file loaded on " in correction["failed_rules"][0]
