@@ -9,6 +9,7 @@ import re
 import shutil
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from pipelines.periods import parse_label
@@ -71,12 +72,16 @@ def build(clean: Path, landing: Path) -> None:
     damage.write_rows(nmds / "nmds_events_2030Q4.csv", _shift_year(rows, 5))
     damage.write_rows(nmds / "nmds_events_2010Q4.csv", _shift_year(rows, -15))
 
+    # A Parquet file and a workbook, cut in half in transfer (built from the NMDS extract: the
+    # reader fails before it looks at a column).
+    whole = landing.parent / "whole"
+    whole.mkdir()
+    pl.read_csv(q4, infer_schema=False).write_parquet(whole / "nnpac_ed_2025Q4.parquet")
+    damage.xlsx_of_csv(q4, whole / "oral_health_2025.xlsx")
     (landing / "nnpac_ed").mkdir()
-    damage.truncate(clean / "nnpac_ed" / "nnpac_ed_2025Q4.parquet",
-                    landing / "nnpac_ed" / "nnpac_ed_2025Q4.parquet")
+    damage.truncate(whole / "nnpac_ed_2025Q4.parquet", landing / "nnpac_ed" / "nnpac_ed_2025Q4.parquet")
     (landing / "oral_health").mkdir()
-    damage.truncate(clean / "oral_health" / "oral_health_2025.xlsx",
-                    landing / "oral_health" / "oral_health_2025.xlsx")
+    damage.truncate(whole / "oral_health_2025.xlsx", landing / "oral_health" / "oral_health_2025.xlsx")
     (landing / "nmds_event").mkdir()  # a typo
     (landing / "unknown_source").mkdir()
 
