@@ -43,8 +43,10 @@ def _mark_killed_runs(instance, settings: Settings) -> None:
 
 
 def run(settings: Settings, refresh_all: bool = False) -> int:
-    """Ingest every new file in the landing folder, then refresh what depends on it."""
+    """Ingest every new file in the landing folder, then refresh what depends on it.
+    Exit status: 0 all loaded, 1 a job failed, 2 completed with rejected files, 75 busy."""
     from pipelines.defs.writer_lock import busy_message, current_writer
+    from pipelines.sources.outcome import landing_outcome
 
     instance = _instance()
     _mark_killed_runs(instance, settings)
@@ -59,7 +61,12 @@ def run(settings: Settings, refresh_all: bool = False) -> int:
                        on_start=lambda line: print(f"==> {line}"))
     if not runs:
         print(f"==> nothing new in {settings.landing}; `slm run --all` recomputes everything")
-    return 0 if all([_report(r.result) for r in runs]) else 1
+    ok = all([_report(r.result) for r in runs])
+    outcome = landing_outcome(settings)
+    for line in outcome.lines:
+        print(f"    {line}")
+    print(outcome.closing(ok))
+    return 1 if not ok else outcome.exit_status
 
 
 def _report(result) -> bool:

@@ -121,7 +121,19 @@ def _column(where: str, p) -> Column:
         primary_key=bool(p.primaryKey),
         restricted=(p.classification or "").lower() == "restricted",
         description=(p.description or "").strip(),
+        read_by=_read_by(where, p),
     )
+
+
+def _read_by(where: str, p) -> tuple[str, ...]:
+    value = _custom(p.customProperties).get("readBy")
+    if value is None:
+        return ()
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
+        raise ContractError(f"{where}: {p.name}: customProperties.readBy must be 'all' or a list "
+                            "of measure ids")
+    return tuple(names)
 
 
 def _rule(

@@ -32,6 +32,9 @@ class Column:
     primary_key: bool
     restricted: bool  # classification: restricted (NHI, date of birth): never shown anywhere
     description: str = ""
+    # Measures that read this column (customProperties readBy; 'all' = every measure of the
+    # source): a file without it withholds them for its periods (pipelines/sources/header.py).
+    read_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)

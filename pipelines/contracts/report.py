@@ -27,6 +27,8 @@ STATUS_LINE = {
 GENERIC_REMEDIATION = {
     ".schema.": "Cells could not be read as the contract's type: ask the supplier to re-send the "
                 "file with valid values in that column.",
+    ".missing": "A column the measures read is missing from the file: ask the supplier to send "
+                "it again with the column (a renamed column shows under 'Columns that differ').",
     ".period.": "Rows whose period is missing or outside the file's period: check the period "
                 "column, or whether the file mixes periods.",
 }
@@ -93,6 +95,7 @@ def render_dq_report(con: duckdb.DuckDBPyConnection, period_label: str) -> str:
                      f"{_n(loaded)} | {_n(quar)} | {summary or '—'} |")
     if missing:
         lines += ["", "Not checked for this period (no file loaded): " + ", ".join(missing) + "."]
+    lines += _file_sections(con, scope)
 
     for source_id, period, status, _, _ in sorted(checked, key=_order):
         failed = [r for r in results[(source_id, period)] if not r[5]]
@@ -132,6 +135,30 @@ def render_dq_report(con: duckdb.DuckDBPyConnection, period_label: str) -> str:
             for rule_id, (n, _) in sorted(within.items()):
                 lines.append(f"  - `{rule_id}`: {_plural(n, 'row')}. What to do: {_remediation(contract, rule_id)}")
     return "\n".join(lines) + "\n"
+
+
+def _file_sections(con: duckdb.DuckDBPyConnection, scope: dict[str, list[str]]) -> list[str]:
+    """Rejected files (any period: a rejected file may have none) and header findings of the
+    files loaded for the period."""
+    from pipelines.sources.rejections import rejected_files
+
+    lines = []
+    if _exists(con, "meta", "file_rejections"):
+        rejections = rejected_files(con)
+        if rejections:
+            lines += ["", f"## Rejected files ({len(rejections)})",
+                      "Not loaded; the reason says what to do. Land a corrected file to load it."]
+            lines += [f"- {r.line}" for r in rejections]
+    if _exists(con, "meta", "file_findings"):
+        periods = sorted({p for labels in scope.values() for p in labels})
+        findings = _rows(con, (
+            "SELECT DISTINCT f.source_id, f.file_name, f.message FROM meta.file_findings f "
+            "JOIN meta.provenance p ON p.source_id = f.source_id AND p.file_hash = f.file_hash "
+            "WHERE p.status = 'loaded' AND list_contains(?, p.period) ORDER BY ALL"), [periods])
+        if findings:
+            lines += ["", "## Columns that differ from the contract"]
+            lines += [f"- {s} `{name}`: {message}" for s, name, message in findings]
+    return lines
 
 
 def _contracts() -> dict[str, Contract]:

@@ -139,7 +139,7 @@ class DqRow:
 def dq_rows(dq: pl.DataFrame) -> list[DqRow]:
     """The data-quality summary, blocked first so problems are read before passes."""
     require_columns(dq, DQ_COLUMNS, "dq")
-    rank = {"blocked": 0, "warn": 1, "pass": 2}
+    rank = {"rejected": 0, "blocked": 1, "warn": 2, "pass": 3}
     out = []
     for r in dq.iter_rows(named=True):
         rules = r["failed_rules"]

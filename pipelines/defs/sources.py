@@ -23,6 +23,7 @@ from pipelines.defs.resources import Warehouse
 from pipelines.periods import from_partition_key
 from pipelines.reference import load_reference
 from pipelines.sources import ingest_source
+from pipelines.sources.rejections import rejected_files
 from pipelines.warehouse import execute
 
 GROUP = "sources"
@@ -63,6 +64,8 @@ def raw_asset(source_id: str) -> dg.AssetsDefinition:
                     f"quarantined {f.rows_quarantined} {f.message}"),
             )
             verdicts = _period_verdicts(con, source_id, periods)
+            rejected = [r.line for r in rejected_files(
+                con, {f.file_hash for f in summary.files if f.status == "rejected"}, source_id)]
         blocked = {p: v for p, v in verdicts.items() if v["status"] == "blocked"}
         warned = {p: v for p, v in verdicts.items() if v["warnings"]}
         yield dg.MaterializeResult(metadata={
@@ -76,13 +79,14 @@ def raw_asset(source_id: str) -> dg.AssetsDefinition:
             "rows_quarantined": summary.rows["quarantined"],
             "periods_loaded": ", ".join(summary.periods_loaded) or "none (nothing new)",
             "contract_version": contract.version,
+            "rejected_files": dg.MetadataValue.md("\n".join(f"- {r}" for r in rejected) or "none"),
         })
+        problems = ([("Blocked periods: " + ", ".join(sorted(blocked)))] if blocked else []) + rejected
         yield dg.AssetCheckResult(
-            check_name=error_check, passed=not blocked, severity=dg.AssetCheckSeverity.ERROR,
-            description=("Blocked periods: " + ", ".join(sorted(blocked))) if blocked else
-            "No error-severity rule failed.",
+            check_name=error_check, passed=not problems, severity=dg.AssetCheckSeverity.ERROR,
+            description="; ".join(problems) if problems else "No error-severity rule failed.",
             metadata={"blocked_periods": dg.MetadataValue.md(_verdict_table(blocked, "errors")),
-                      "periods_checked": len(verdicts)},
+                      "rejected_files": len(rejected), "periods_checked": len(verdicts)},
         )
         yield dg.AssetCheckResult(
             check_name=warning_check, passed=not warned, severity=dg.AssetCheckSeverity.WARN,

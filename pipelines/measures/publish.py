@@ -15,6 +15,7 @@ from pipelines.config import SQL_DIR
 from pipelines.measures.definitions import Measure, MeasureConfig
 from pipelines.measures.statistics import KEYS
 from pipelines.measures.statistics._overdispersed import module_for
+from pipelines.sources.column_gaps import withhold_for_missing_columns
 from pipelines.warehouse import execute, read_sql, table_exists
 
 MEASURE_COLUMNS = [
@@ -40,7 +41,7 @@ def publish(con: duckdb.DuckDBPyConnection, measure: Measure, config: MeasureCon
     confidence = float(config.defaults.get("confidence", 0.95))
     rows = module_for(measure).compute(cells, measure, confidence)
     rows = _suppress(rows, measure, config, cells)
-    rows = _withhold(rows)
+    rows = _withhold(withhold_for_missing_columns(con, measure.measure_id, rows))
     return _derived_definition(con, measure, _label(con, rows, measure, confidence))
 
 

@@ -7,6 +7,9 @@
   rows read, loaded and quarantined for every file × period.
 - Contract results for each period land in meta.dq_rule_results and meta.period_status; a period
   with a failed error-severity rule is `blocked` and the measures withhold it.
+- A file that cannot be read (empty, undecodable, truncated, wrong format, …) or has no usable
+  period is `rejected` with a reason naming the file and what to do; the other files and
+  sources go on (docs/file-rejection.md).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -22,18 +25,23 @@ import polars as pl
 
 from pipelines import contracts
 from pipelines.periods import parse_label
+from pipelines.sources.header import check_header, record_findings
 from pipelines.sources.landing import LandingFile, discover
-from pipelines.sources.readers import ROW_NUMBER, SHEET, read_as_text, read_column_as_text
+from pipelines.sources.period_range import PeriodRange, period_range
+from pipelines.sources.readers import ROW_NUMBER, SHEET, UnreadableFile, read_as_text, read_column_as_text
 from pipelines.sources.typing import period_expression, quote, type_violations_select, typed_select
 from pipelines.warehouse import execute, scalar
 
 log = logging.getLogger(__name__)
 
 
-def _main_period_order(contract, column: str) -> str:
+def _main_period_order(contract, column: str, allowed: PeriodRange) -> str:
     """A file's main period: the one most rows belong to; for a file restating many periods (a
-    Ministry release) the latest one, the release's own quarter."""
-    return f"{column} DESC" if contract.many_periods_per_file else f"count(*) DESC, {column}"
+    Ministry release) the latest one, the release's own quarter. Periods in range come first, so
+    a stray future row does not make the whole file out of range."""
+    first = f"{column} BETWEEN '{allowed.first}' AND '{allowed.last}' DESC, "
+    return first + (f"{column} DESC" if contract.many_periods_per_file else
+                    f"count(*) DESC, {column}")
 
 
 TEXT = "_text_batch"      # the file as read, every cell text
@@ -77,39 +85,56 @@ def ingest_source(
     landing: Path,
     periods: set[str] | None = None,
     on_file: Callable[[FileResult], None] | None = None,
+    as_of: date | None = None,
 ) -> IngestSummary:
-    """Load new or changed files; with `periods`, only files whose main period is among them."""
+    """Load new or changed files; with `periods`, only files whose main period is among them.
+    `as_of` (default: SLM_AS_OF or today) decides the last period a file may hold."""
     contract = contracts.load_contract(source_id)
     _ensure_raw_table(con, contract)
+    allowed = period_range(contract.period_kind, as_of)
     summary = IngestSummary(source_id)
     for landing_file in discover(landing, source_id):
-        main_period = file_main_period(con, contract, landing_file)
-        # A file with no readable period belongs to every run, so it is rejected and accounted
-        # for rather than skipped by all of them.
+        main_period = file_main_period(con, contract, landing_file, as_of)
+        # A file with no readable period (or one out of range) belongs to every run, so it is
+        # rejected and accounted for rather than skipped by all of them.
         if periods is not None and main_period is not None and main_period not in periods:
             continue
-        if _already_loaded(con, landing_file):
-            result = FileResult(landing_file.name, landing_file.sha256, "skipped",
+        previous = _earlier_outcome(con, landing_file)
+        if previous is not None:
+            status, message = previous
+            result = FileResult(landing_file.name, landing_file.sha256,
+                                "rejected" if status == "rejected" else "skipped",
                                 periods=[main_period] if main_period else [],
-                                message="content hash already loaded")
+                                message=message if status == "rejected" else
+                                "content hash already loaded")
         else:
-            result = _load_file(con, contract, landing_file)
+            result = _load_guarded(con, contract, landing_file, allowed)
         summary.files.append(result)
         if on_file:
             on_file(result)
     return summary
 
 
-def file_main_period(con: duckdb.DuckDBPyConnection, contract, f: LandingFile) -> str | None:
-    """The period most of the file's rows belong to, cached by content hash."""
+def file_main_period(con: duckdb.DuckDBPyConnection, contract, f: LandingFile,
+                     as_of: date | None = None) -> str | None:
+    """The period most of the file's rows belong to (cached by content hash), or None when the
+    file has none, cannot be read, or its period is out of range (period_range.py)."""
+    allowed = period_range(contract.period_kind, as_of)
     cached = execute(con, "SELECT main_period FROM meta.landing_files WHERE source_id = ? "
                           "AND file_hash = ?", [contract.source_id, f.sha256])
-    if cached:
-        return cached[0][0]
+    main = cached[0][0] if cached else _scan_main_period(con, contract, f, allowed)
+    return main if allowed.contains(main) else None
+
+
+def _scan_main_period(con: duckdb.DuckDBPyConnection, contract, f: LandingFile,
+                      allowed: PeriodRange) -> str | None:
     column = next(c for c in contract.columns if c.name == contract.period_column)
     try:
         frame = read_column_as_text(f.path, column.name).with_row_index(ROW_NUMBER)
-    except (pl.exceptions.ColumnNotFoundError, KeyError):
+    except (pl.exceptions.ColumnNotFoundError, KeyError, UnreadableFile):
+        frame = None  # loading it says why
+    except Exception as exc:  # never let one file stop the scan of the others
+        log.warning("%s: period scan failed (%s)", f.name, type(exc).__name__)
         frame = None
     periods: list[tuple[str, int]] = []
     if frame is not None:
@@ -119,7 +144,7 @@ def file_main_period(con: duckdb.DuckDBPyConnection, contract, f: LandingFile) -
                 f"SELECT p, count(*) AS n FROM (SELECT "
                 f"{period_expression(column.name, column.physical_type, contract.period_kind)} AS p "
                 "FROM _period_column) WHERE p IS NOT NULL GROUP BY p ORDER BY "
-                + _main_period_order(contract, "p")))
+                + _main_period_order(contract, "p", allowed)))
         finally:
             con.unregister("_period_column")
     main = periods[0][0] if periods else None
@@ -128,13 +153,33 @@ def file_main_period(con: duckdb.DuckDBPyConnection, contract, f: LandingFile) -
     return main
 
 
-def _already_loaded(con: duckdb.DuckDBPyConnection, f: LandingFile) -> bool:
-    """Content seen before, whatever became of it. A superseded file (an older Ministry release)
-    must not be loaded again: it would overwrite the newer release that replaced it."""
-    return bool(scalar(
-        con, "SELECT count(*) FROM meta.provenance WHERE source_id = ? AND file_hash = ?",
-        [f.source_id, f.sha256],
-    ))
+def _earlier_outcome(con: duckdb.DuckDBPyConnection, f: LandingFile) -> tuple[str, str] | None:
+    """(status, message) if this content was seen before, whatever became of it. A superseded
+    file (an older Ministry release) must not be loaded again: it would overwrite the newer
+    release that replaced it. A rejected one stays rejected, and says so in every run; the same
+    bytes under another name are looked at afresh (a rejection can depend on the name)."""
+    rows = execute(con, "SELECT status, message, file_name FROM meta.provenance WHERE "
+                        "source_id = ? AND file_hash = ?", [f.source_id, f.sha256])
+    for status, message, _ in rows:
+        if status != "rejected":
+            return status, message or ""
+    for status, message, name in rows:
+        if name == f.name:
+            return status, message or ""
+    return None
+
+
+def _load_guarded(con, contract, f: LandingFile, allowed: PeriodRange) -> FileResult:
+    """Load one file; whatever goes wrong with it is that file's rejection, not the run's."""
+    try:
+        return _load_file(con, contract, f, allowed)
+    except UnreadableFile as exc:
+        return _reject_unreadable(con, contract, f, str(exc))
+    except Exception as exc:  # unforeseen: the type only (a message may quote a cell)
+        log.exception("%s: unexpected failure while loading", f.name)
+        return _reject_unreadable(con, contract, f, (
+            f"could not be loaded ({type(exc).__name__}); the file is kept out, the other files "
+            "are loaded: report this file to the pipeline's maintainers"))
 
 
 def _ensure_raw_table(con: duckdb.DuckDBPyConnection, contract) -> None:
@@ -145,19 +190,23 @@ def _ensure_raw_table(con: duckdb.DuckDBPyConnection, contract) -> None:
     ))
 
 
-def _load_file(con: duckdb.DuckDBPyConnection, contract, f: LandingFile) -> FileResult:
+def _load_file(con: duckdb.DuckDBPyConnection, contract, f: LandingFile,
+               allowed: PeriodRange) -> FileResult:
     text = read_as_text(f.path)
     present = set(text.columns)
-    missing = [c.name for c in contract.columns if c.required and c.name not in present]
+    header = check_header(contract, text.columns)
+    for finding in header.findings:
+        log.warning("%s: %s", f.name, finding.message)
     con.register(TEXT, text)
     try:
         execute(con, "BEGIN TRANSACTION")
         try:
-            if missing:
-                result = _reject(con, contract, f, text.height,
-                                 f"missing required column(s) {', '.join(missing)}")
+            record_findings(con, contract.source_id, f.name, f.sha256, header)
+            if header.missing_required:
+                result = _reject(con, contract, f, text.height, "; ".join(
+                    m.message for m in header.missing_required))
             else:
-                result = _load_typed(con, contract, f, text.height, present)
+                result = _load_typed(con, contract, f, text.height, present, allowed, header)
             execute(con, "COMMIT")
         except Exception:
             execute(con, "ROLLBACK")
@@ -172,35 +221,42 @@ def _load_file(con: duckdb.DuckDBPyConnection, contract, f: LandingFile) -> File
     return result
 
 
-def _load_typed(con, contract, f: LandingFile, rows_read: int, present: set[str]) -> FileResult:
+def _load_typed(con, contract, f: LandingFile, rows_read: int, present: set[str],
+                allowed: PeriodRange, header) -> FileResult:
     execute(con, f"CREATE OR REPLACE TEMP TABLE {TYPED} AS " + typed_select(
         contract.columns, present, contract.period_column, contract.period_kind, TEXT))
+    in_range = f"_period BETWEEN '{allowed.first}' AND '{allowed.last}'"
     main_period = scalar(con, f"SELECT _period FROM {TYPED} WHERE _period IS NOT NULL GROUP BY _period "
-                              f"ORDER BY {_main_period_order(contract, '_period')} LIMIT 1")
+                              f"ORDER BY {_main_period_order(contract, '_period', allowed)} LIMIT 1")
     if main_period is None:
         return _reject(con, contract, f, rows_read,
                        f"no row has a valid {contract.period_column}")
+    if not allowed.contains(main_period):
+        return _reject(con, contract, f, rows_read,
+                       f"column {contract.period_column}: {allowed.why_not(main_period)}")
 
     # Each row belongs to one period of this file; rows without a usable period are accounted
     # (and quarantined) under the file's main period, so nothing falls between periods.
     many = contract.many_periods_per_file
     execute(con, f"ALTER TABLE {TYPED} ADD COLUMN _assigned_period VARCHAR")
-    execute(con, f"UPDATE {TYPED} SET _assigned_period = "
-                 f"CASE WHEN {many} AND _period IS NOT NULL THEN _period ELSE ? END", [main_period])
+    execute(con, f"UPDATE {TYPED} SET _assigned_period = CASE WHEN {many} AND _period IS NOT "
+                 f"NULL AND {in_range} THEN _period ELSE ? END", [main_period])
     execute(con, f"CREATE OR REPLACE TEMP VIEW batch AS SELECT * FROM {TYPED}")
     execute(con, f"CREATE OR REPLACE TEMP TABLE {VIOLATIONS} AS "
-                 + _violations_select(contract, present, None if many else main_period))
+                 + _violations_select(contract, present, None if many else main_period, allowed))
+    missing = [m.column for m in header.blocks_every_measure]
 
     result = FileResult(f.name, f.sha256, "loaded", rows_read=rows_read)
     for (period,) in execute(con, f"SELECT DISTINCT _assigned_period FROM {TYPED} ORDER BY 1"):
-        loaded, quarantined = _replace_period(con, contract, f, period)
+        loaded, quarantined = _replace_period(con, contract, f, period, missing)
         result.periods.append(period)
         result.rows_loaded += loaded
         result.rows_quarantined += quarantined
     return result
 
 
-def _violations_select(contract, present: set[str], single_period: str | None) -> str:
+def _violations_select(contract, present: set[str], single_period: str | None,
+                       allowed: PeriodRange) -> str:
     """Every reason to keep a row out: bad types, contract row rules (error), wrong period."""
     source_id = contract.source_id
     parts = [
@@ -210,6 +266,12 @@ def _violations_select(contract, present: set[str], single_period: str | None) -
         f"SELECT {ROW_NUMBER}, '{source_id}.period.missing', 'error', "
         f"'column {contract.period_column}: no valid period' FROM {TYPED} WHERE _period IS NULL",
     ]
+    parts.append(
+        f"SELECT {ROW_NUMBER}, '{source_id}.period.out_of_range', 'error', "
+        f"'column {contract.period_column}: period ' || _period || ' is outside {allowed.first}"
+        f"–{allowed.last} (as of {allowed.as_of.isoformat()})' FROM {TYPED} WHERE _period IS "
+        f"NOT NULL AND _period NOT BETWEEN '{allowed.first}' AND '{allowed.last}'"
+    )
     if single_period:
         parts.append(
             f"SELECT {ROW_NUMBER}, '{source_id}.period.outside_file_period', 'error', "
@@ -219,7 +281,8 @@ def _violations_select(contract, present: set[str], single_period: str | None) -
     return "\nUNION ALL\n".join(f"({p})" for p in parts)
 
 
-def _replace_period(con, contract, f: LandingFile, period: str) -> tuple[int, int]:
+def _replace_period(con, contract, f: LandingFile, period: str,
+                    missing: list[str]) -> tuple[int, int]:
     """Swap in this file's rows for one period; returns (rows loaded, rows quarantined)."""
     source_id = contract.source_id
     execute(con, "UPDATE meta.provenance SET status = 'superseded' "
@@ -248,9 +311,17 @@ def _replace_period(con, contract, f: LandingFile, period: str) -> tuple[int, in
                     [period, f.sha256])
     quarantined = scalar(con, "SELECT count(*) FROM meta.quarantine WHERE source_id = ? "
                               "AND period = ? AND file_hash = ?", [source_id, period, f.sha256])
-    _record_contract_results(con, contract, period)
+    _record_contract_results(con, contract, period, missing)
     _provenance(con, f, source_id, period, read, loaded, quarantined, "loaded", "")
     return loaded, quarantined
+
+
+def _reject_unreadable(con, contract, f: LandingFile, why: str) -> FileResult:
+    """A file that cannot be read at all: no rows to quarantine, nothing replaced."""
+    message = f"{f.name}: {why}; file not loaded"
+    log.error(message)
+    _provenance(con, f, contract.source_id, None, 0, 0, 0, "rejected", message)
+    return FileResult(f.name, f.sha256, "rejected", message=message)
 
 
 def _reject(con, contract, f: LandingFile, rows_read: int, why: str) -> FileResult:
@@ -266,7 +337,7 @@ def _reject(con, contract, f: LandingFile, rows_read: int, why: str) -> FileResu
                       rows_quarantined=rows_read, message=message)
 
 
-def _record_contract_results(con, contract, period: str) -> None:
+def _record_contract_results(con, contract, period: str, missing: list[str]) -> None:
     """Validate the period as loaded plus its quarantined rows' rules, and store the verdict."""
     source_id = contract.source_id
     execute(con, f"CREATE OR REPLACE TEMP VIEW batch AS SELECT * FROM {TYPED} "
@@ -281,7 +352,8 @@ def _record_contract_results(con, contract, period: str) -> None:
          r.unexpected_count, r.rows_evaluated, list(r.districts_affected or []), r.engine, now)
         for r in result.rules
     ]
-    rows += _type_rule_results(con, source_id, period, now)
+    rows += _type_rule_results(con, contract, period, now)
+    rows += _missing_column_results(con, source_id, period, missing, now)
     if rows:
         con.executemany("INSERT INTO meta.dq_rule_results VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
     blocking = sorted({r[2] for r in rows if r[3] == "error" and not r[6]})
@@ -291,20 +363,42 @@ def _record_contract_results(con, contract, period: str) -> None:
             [source_id, period, status, blocking, now])
 
 
-def _type_rule_results(con, source_id: str, period: str, now: datetime) -> list[tuple]:
-    """Type and period failures are rules too: report them beside the contract's own."""
+def _type_rule_results(con, contract, period: str, now: datetime) -> list[tuple]:
+    """Type and period failures are rules too: report them beside the contract's own. Their
+    rows are quarantined like any other bad row, and they fail (blocking the period) only beyond
+    the source's documented tolerance (type_tolerance)."""
+    source_id = contract.source_id
     found = execute(con, (
         f"SELECT v.rule_id, count(DISTINCT v._row_number) FROM {VIOLATIONS} v "
         f"JOIN {TYPED} t USING (_row_number) WHERE t._assigned_period = ? "
         f"AND (v.rule_id LIKE '%.schema.%' OR v.rule_id LIKE '%.period.%') GROUP BY 1"
     ), [period])
     rows_evaluated = scalar(con, "SELECT count(*) FROM batch")
+    tolerated = type_tolerance(contract) * rows_evaluated
     return [
         (source_id, period, rule_id, "error", "conformity", "cell does not have the contract's type"
-         if ".schema." in rule_id else "row's period does not belong to this file", False, n,
-         rows_evaluated, [], "sql", now)
+         if ".schema." in rule_id else "row's period does not belong to this file",
+         n <= tolerated + 1e-9, n, rows_evaluated, [], "sql", now)
         for rule_id, n in found
     ]
+
+
+def type_tolerance(contract) -> float:
+    """Share of rows a type or period failure may affect before it blocks the period: the
+    source's documented tolerance for its error row rules (0.1 % for unit-record sources, 0 for
+    aggregate tables, docs/data-contracts.md), i.e. the most lenient `mostly` among them."""
+    allowed = [1.0 - r.mostly for r in contract.row_rules
+               if r.severity == "error" and r.mostly is not None]
+    return max(allowed, default=0.0)
+
+
+def _missing_column_results(con, source_id: str, period: str, missing: list[str],
+                            now: datetime) -> list[tuple]:
+    """A missing column that every measure of the source reads blocks the period."""
+    rows_evaluated = scalar(con, "SELECT count(*) FROM batch")
+    return [(source_id, period, f"{source_id}.schema.{column}.missing", "error", "completeness",
+             f"column {column} is missing from the file; every measure of the source reads it",
+             False, rows_evaluated, rows_evaluated, [], "sql", now) for column in missing]
 
 
 def _previous_count(con, contract, period: str) -> dict[str, int] | None:

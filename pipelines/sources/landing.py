@@ -1,12 +1,15 @@
-"""The landing folder: one sub-folder per source, files detected by content hash."""
+"""The landing folder: one sub-folder per source, files detected by content hash.
+
+Every file in a source's folder is taken (hidden files aside): one of an unsupported type is
+rejected with its reason rather than silently ignored. Folders that are no source are reported
+with the nearest source id (`unrecognised`).
+"""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-
-EXTENSIONS = (".csv", ".parquet", ".xlsx")
 
 
 @dataclass(frozen=True)
@@ -33,5 +36,26 @@ def discover(landing: Path, source_id: str) -> list[LandingFile]:
     folder = landing / source_id
     if not folder.is_dir():
         return []
-    paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in EXTENSIONS and p.is_file())
+    paths = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
     return [LandingFile(source_id, p, sha256_of(p)) for p in paths]
+
+
+def unrecognised(landing: Path, source_ids: list[str]) -> list[str]:
+    """What in the landing folder belongs to no source: one line each, with the nearest id."""
+    from pipelines.sources.header import closest
+
+    if not landing.is_dir():
+        return []
+    out = []
+    for entry in sorted(landing.iterdir()):
+        if entry.name.startswith(".") or entry.name in source_ids:
+            continue
+        stem = entry.name.split(".")[0] if entry.is_file() else entry.name
+        near = closest(stem, source_ids) or next(
+            (s for s in source_ids if stem.startswith(s) or s.startswith(stem)), None)
+        what = "folder" if entry.is_dir() else "file"
+        hint = f"; did you mean {near}/?" if near else f"; sources are {', '.join(source_ids)}"
+        where = "not read: files belong in a source's folder" if entry.is_file() else \
+            "not read: no data contract has this id"
+        out.append(f"landing {what} {entry.name!r} {where}{hint}")
+    return out

@@ -1,5 +1,6 @@
 -- One line per source × period for the dashboards' data-quality panel: the contract verdict,
--- the rules that failed, and the row accounting (read = loaded + quarantined).
+-- the rules that failed, and the row accounting (read = loaded + quarantined); then one line per
+-- rejected file (status 'rejected'), saying which file the figures use instead.
 WITH rows AS (
     SELECT source_id, period, sum(rows_read) AS rows_read, sum(rows_loaded) AS rows_loaded,
            sum(rows_quarantined) AS rows_quarantined
@@ -16,4 +17,10 @@ SELECT s.source_id, s.period, s.status, coalesce(f.failed_rules, '') AS failed_r
 FROM meta.period_status s
 LEFT JOIN failed f USING (source_id, period)
 LEFT JOIN rows r USING (source_id, period)
-ORDER BY s.period DESC, s.source_id
+UNION ALL
+SELECT source_id, coalesce(period, '—'), 'rejected',
+       reason || CASE WHEN kept_file IS NULL THEN '' ELSE '; figures use the file loaded on '
+                 || strftime(kept_loaded_at, '%Y-%m-%d') || ' (' || kept_file || ')' END,
+       NULL, NULL, NULL
+FROM meta.file_rejections
+ORDER BY 2 DESC, 1

@@ -66,6 +66,49 @@ CREATE TABLE IF NOT EXISTS meta.landing_files (
     PRIMARY KEY (source_id, file_hash)
 );
 
+-- A file's header against its contract: missing, unknown and near-miss columns
+-- (pipelines/sources/header.py).
+CREATE TABLE IF NOT EXISTS meta.file_findings (
+    source_id   VARCHAR NOT NULL,
+    file_name   VARCHAR NOT NULL,
+    file_hash   VARCHAR NOT NULL,
+    kind        VARCHAR NOT NULL,   -- missing_required | missing_column | unknown_column
+    column_name VARCHAR NOT NULL,
+    suggestion  VARCHAR,            -- the closest name on the other side, when there is one
+    read_by     VARCHAR[],          -- measures that read the column ('all': every measure of the source)
+    message     VARCHAR NOT NULL,
+    found_at    TIMESTAMP NOT NULL
+);
+
+-- Columns missing from the file loaded for a period, with the measures that read them: those
+-- measures withhold the windows containing the period. A later file that has the column
+-- supersedes this one, and the gap goes with it.
+CREATE OR REPLACE VIEW meta.column_gaps AS
+SELECT f.source_id, p.period, f.column_name, f.file_name, f.read_by, f.message
+FROM meta.file_findings f
+JOIN meta.provenance p ON p.source_id = f.source_id AND p.file_hash = f.file_hash
+WHERE f.kind = 'missing_column' AND p.status = 'loaded' AND len(f.read_by) > 0;
+
+-- Every rejected file, the period it was for, and what the figures use instead: the file last
+-- loaded for that period (NULL when none was). docs/file-rejection.md.
+CREATE OR REPLACE VIEW meta.file_rejections AS
+WITH kept AS (
+    SELECT source_id, period, arg_max(file_name, loaded_at) AS kept_file,
+           max(loaded_at) AS kept_loaded_at
+    FROM meta.provenance WHERE status = 'loaded' GROUP BY ALL
+)
+-- An unreadable file has no period of its own: its name usually says it (nmds_events_2025Q4.csv).
+SELECT r.source_id, r.file_name, r.file_hash,
+       coalesce(l.main_period, NULLIF(regexp_extract(r.file_name, '((19|20)[0-9]{2}(Q[1-4]|H[12])?)', 1), ''))
+           AS period,
+       r.message AS reason,
+       r.loaded_at AS rejected_at, k.kept_file, k.kept_loaded_at
+FROM meta.provenance r
+LEFT JOIN meta.landing_files l ON l.source_id = r.source_id AND l.file_hash = r.file_hash
+LEFT JOIN kept k ON k.source_id = r.source_id
+    AND k.period = coalesce(l.main_period, NULLIF(regexp_extract(r.file_name, '((19|20)[0-9]{2}(Q[1-4]|H[12])?)', 1), ''))
+WHERE r.status = 'rejected';
+
 -- The tidy measures table (docs/warehouse.md). Values of suppressed rows stay here for analysts;
 -- exports and dashboards never show them.
 CREATE TABLE IF NOT EXISTS marts.measures (
