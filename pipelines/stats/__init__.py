@@ -12,7 +12,9 @@ from pipelines.stats.comparisons import (
 )
 from pipelines.stats.confidence import z_for
 from pipelines.stats.dsr import dsr
-from pipelines.stats.funnels import funnel_proportion_limits, funnel_ratio_limits
+from pipelines.stats.funnel_rates import funnel_rate_limits, funnel_rate_points
+from pipelines.stats.funnel_significance import SIGNIFICANCE_LABELS, funnel_significance
+from pipelines.stats.funnels import funnel_proportion_limits, funnel_ratio_limits, poisson_cis, poisson_funnel
 from pipelines.stats.indirect import israte, isratio
 from pipelines.stats.intervals import (
     byars_lower,
@@ -28,6 +30,7 @@ from pipelines.stats.rates import crude_rate
 from pipelines.stats.spc import spc
 
 __all__ = [
+    "SIGNIFICANCE_LABELS",
     "byars_lower",
     "byars_upper",
     "crude_rate",
@@ -36,10 +39,15 @@ __all__ = [
     "exact_poisson_lower",
     "exact_poisson_upper",
     "funnel_proportion_limits",
+    "funnel_rate_limits",
+    "funnel_rate_points",
     "funnel_ratio_limits",
+    "funnel_significance",
     "israte",
     "isratio",
     "mean",
+    "poisson_cis",
+    "poisson_funnel",
     "proportion",
     "proportion_ratio_difference",
     "rate_ratio_difference",
