@@ -27,7 +27,7 @@ from pipelines.stats.intervals import (
 from pipelines.stats.means import mean, weighted_mean
 from pipelines.stats.proportions import proportion
 from pipelines.stats.rates import crude_rate
-from pipelines.stats.spc import spc
+from pipelines.stats.spc import spc, spc_icons
 
 __all__ = [
     "SIGNIFICANCE_LABELS",
@@ -52,6 +52,7 @@ __all__ = [
     "proportion_ratio_difference",
     "rate_ratio_difference",
     "spc",
+    "spc_icons",
     "weighted_mean",
     "wilson_lower",
     "wilson_upper",
