@@ -25,6 +25,7 @@ from pipelines.stats.intervals import (
     wilson_upper,
 )
 from pipelines.stats.means import mean, weighted_mean
+from pipelines.stats.projection import fit_loglinear_trend, trend_projection
 from pipelines.stats.proportions import proportion
 from pipelines.stats.rates import crude_rate
 from pipelines.stats.spc import spc, spc_icons
@@ -38,6 +39,7 @@ __all__ = [
     "dsr_ratio_difference",
     "exact_poisson_lower",
     "exact_poisson_upper",
+    "fit_loglinear_trend",
     "funnel_proportion_limits",
     "funnel_rate_limits",
     "funnel_rate_points",
@@ -53,6 +55,7 @@ __all__ = [
     "rate_ratio_difference",
     "spc",
     "spc_icons",
+    "trend_projection",
     "weighted_mean",
     "wilson_lower",
     "wilson_upper",
