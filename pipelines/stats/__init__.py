@@ -11,6 +11,7 @@ from pipelines.stats.comparisons import (
     rate_ratio_difference,
 )
 from pipelines.stats.confidence import z_for
+from pipelines.stats.decomposition import cause_contributions, kitagawa, product_change
 from pipelines.stats.dsr import dsr
 from pipelines.stats.funnel_rates import funnel_rate_limits, funnel_rate_points
 from pipelines.stats.funnel_significance import SIGNIFICANCE_LABELS, funnel_significance
@@ -34,6 +35,7 @@ __all__ = [
     "SIGNIFICANCE_LABELS",
     "byars_lower",
     "byars_upper",
+    "cause_contributions",
     "crude_rate",
     "dsr",
     "dsr_ratio_difference",
@@ -47,9 +49,11 @@ __all__ = [
     "funnel_significance",
     "israte",
     "isratio",
+    "kitagawa",
     "mean",
     "poisson_cis",
     "poisson_funnel",
+    "product_change",
     "proportion",
     "proportion_ratio_difference",
     "rate_ratio_difference",
