@@ -20,12 +20,22 @@ from pipelines.dashboards.frames import (
     value_decimals,
 )
 from pipelines.dashboards.pack_figures import spc_figure, spine_figure, spine_rows
-from pipelines.dashboards.quarterly import published_points, spc_over
+from pipelines import stats
+from pipelines.dashboards.funnels import funnel
+from pipelines.dashboards.icons import assurance_badge, variation_badge
+from pipelines.dashboards.quarterly import (
+    improvement_direction,
+    published_points,
+    spc_over,
+    usable_run,
+)
+from pipelines.measures.trend import MIN_POINTS
 from pipelines.dashboards.summary import available_headlines, headline_rows, measure_summary
 
 FigureHtml = Callable[..., Markup]
 
 SPC_KIND = {"quarter": "Quarterly", "period": "Per period"}
+PROJECTION_MIN_QUARTERS = 8  # pack-methods §7.2: 8–12 quarters advisable
 
 
 def _short_name(name: str) -> str:
@@ -43,20 +53,85 @@ def series_points(points: pl.DataFrame | None, rows: pl.DataFrame, code: str, me
     return published_points(rows.filter(pl.col("district_code") == code))
 
 
+def next_milestone(targets: pl.DataFrame, code: str, measure_id: str, after) -> dict | None:
+    """The total-population milestone the SPC assurance and the projection aim at: the first
+    one due on or after `after` (the latest point), else the last one set."""
+    mine = targets.filter((pl.col("district_code") == code) & (pl.col("measure_id") == measure_id)
+                          & (pl.col("group") == "total")).sort("period_end")
+    if mine.is_empty():
+        return None
+    ahead = mine.filter(pl.col("period_end") >= after) if after is not None else mine
+    return (ahead if ahead.height else mine.tail(1)).row(0, named=True)
+
+
 def spc_result(code: str, measure_id: str, rows: pl.DataFrame, points: pl.DataFrame | None,
-               direction: str | None) -> dict:
+               direction: str | None, targets: pl.DataFrame) -> dict:
+    """SPC over the series' non-overlapping points (milestone as target), its MDC icons, and the
+    projected trajectory towards the milestone."""
     pts = series_points(points, rows, code, measure_id)
     if pts.is_empty():
-        return {"chart": None, "kind": None, "icons": None,
+        return {"chart": None, "kind": None, "icons": None, "projection": None,
                 "note": "No SPC: the published windows overlap and no non-overlapping values exist."}
     kind = pts.get_column("kind").first()
-    chart = spc_over(pts, direction)
+    ms = next_milestone(targets, code, measure_id, pts.get_column("period_end").max())
+    target = ms["milestone"] if ms else None
+    chart = spc_over(pts, direction, target)
+    projection = project(pts, rows, direction, ms) if kind == "quarter" else None
     if chart is None:
-        return {"chart": None, "kind": kind, "icons": None,
-                "note": "No SPC: fewer than 12 consecutive usable non-overlapping points."}
+        return {"chart": None, "kind": kind, "icons": None, "projection": projection,
+                "note": f"No SPC: fewer than {MIN_POINTS} consecutive usable non-overlapping points."}
+    icons = stats.spc_icons(chart, "value").row(0, named=True)
+    badges = [b for b in (variation_badge(icons["variation_icon"]),
+                          assurance_badge(icons.get("assurance"))) if b]
     flagged = chart.filter(pl.col("point_type") != "common_cause").height
-    return {"chart": chart, "kind": kind, "icons": None,
-            "note": f"{SPC_KIND[kind]} XmR over {chart.height} points; {flagged} special cause."}
+    target_note = f" Assurance against the {ms['year']} milestone." if ms and icons.get("assurance") else ""
+    return {"chart": chart, "kind": kind, "projection": projection,
+            "icons": {"variation": icons["variation_icon"], "assurance": icons.get("assurance"),
+                      "html": Markup("".join(badges))},
+            "note": f"{SPC_KIND[kind]} XmR over {chart.height} points; {flagged} special cause.{target_note}"}
+
+
+def project(points: pl.DataFrame, rows: pl.DataFrame, direction: str | None, ms: dict | None) -> dict | None:
+    """pipelines.stats.trend_projection on the quarterly counts (quasi-Poisson log-linear trend with
+    a population offset), far enough ahead to pass the milestone; None without enough quarters."""
+    run = usable_run(points).filter(pl.col("population") > 0)
+    if run.height < PROJECTION_MIN_QUARTERS or direction not in ("lower_is_better", "higher_is_better"):
+        return None
+    last = run.get_column("period_end").max()
+    horizon = 12
+    if ms is not None:
+        months = (ms["period_end"].year - last.year) * 12 + ms["period_end"].month - last.month
+        horizon = min(40, max(8, months // 3 + 8))
+    multiplier = rows.get_column("multiplier").drop_nulls().first()
+    proj, summary = stats.trend_projection(
+        run, "period_end", "numerator", "population", horizon=horizon,
+        target=ms["milestone"] if ms else None, direction=improvement_direction(direction),
+        multiplier=multiplier,
+    )
+    s = summary.row(0, named=True)
+    s["milestone_year"] = ms["year"] if ms else None
+    s["text"] = projection_text(s, rows)
+    return {"summary": s, "frame": proj, "last": last}
+
+
+def projection_text(s: dict, rows: pl.DataFrame) -> str:
+    fitted = (f"fitted on {s['points']} quarters to {s['last_period']:%b %Y}; annual change "
+              f"{100 * s['annual_change']:+.1f}% (95% CI {100 * s['annual_change_lowercl']:+.1f}% to "
+              f"{100 * s['annual_change_uppercl']:+.1f}%)")
+    if s.get("target") is None:
+        return f"Trend {fitted}. No milestone set."
+    year = s["milestone_year"]
+    if s["already_met"]:
+        head = f"The fitted trend already meets the {year} milestone"
+    elif s["reached_quarters_ahead"] is not None:
+        head = f"On the current trend the {year} milestone is reached by {s['reached']}"
+        if not s["trend_significant"]:
+            head += " (trend not significant: date not estimable)"
+        elif s["reached_confidently_quarters_ahead"] is not None:
+            head += f" (confidently by {s['reached_confidently']})"
+    else:
+        head = f"On the current trend the {year} milestone is reached {s['reached']}"
+    return f"{head}; {fitted}."
 
 
 def district_pack(code: str, name: str, m: pl.DataFrame, e: pl.DataFrame, points: pl.DataFrame | None,
@@ -65,15 +140,17 @@ def district_pack(code: str, name: str, m: pl.DataFrame, e: pl.DataFrame, points
     for measure_id, breakdown in available_headlines(m):
         rows = headline_rows(m, measure_id, breakdown)
         direction = rows.get_column("direction").drop_nulls().first()
-        spc = spc_result(code, measure_id, rows, points, direction)
+        spc = spc_result(code, measure_id, rows, points, direction, targets)
         row = measure_summary(code, rows, e, targets, spc)
         summary.append(row)
         mine = rows.filter(pl.col("district_code") == code)
         if mine.get_column("value").drop_nulls().is_empty():
             continue
         kind = SPC_KIND.get(spc["kind"] or "", "")
-        fig = spc_figure(mine, spc["chart"], row["milestones"], f"{row['name']}: {name}", kind)
+        fig = spc_figure(mine, spc["chart"], row["milestones"], f"{row['name']}: {name}", kind,
+                         spc["projection"])
         charts.append({"measure_id": measure_id, "name": row["name"], "note": spc["note"],
+                       "projection": spc["projection"]["summary"]["text"] if spc["projection"] else None,
                        "html": figure_html(fig, f"pack-spc-{code}-{slugify(measure_id)}")})
     spine = spine_rows(_latest_totals(m), code)
     spine_html = figure_html(spine_figure(spine, name), f"pack-spine-{code}") if spine else None
@@ -92,15 +169,23 @@ def _latest_totals(m: pl.DataFrame) -> pl.DataFrame:
 
 
 def national_pack(m: pl.DataFrame, e: pl.DataFrame, points: pl.DataFrame | None,
-                  targets: pl.DataFrame, districts: list[tuple[str, str]]) -> dict:
-    """The NZ summary (same rows as a district's, without the NZ comparison) and the tartan rug."""
-    summary = []
+                  targets: pl.DataFrame, districts: list[tuple[str, str]],
+                  figure_html: FigureHtml) -> dict:
+    """The NZ summary (same rows as a district's, without the NZ comparison), the tartan rug and
+    one funnel plot per headline measure."""
+    summary, funnels = [], []
     for measure_id, breakdown in available_headlines(m):
         rows = headline_rows(m, measure_id, breakdown)
         direction = rows.get_column("direction").drop_nulls().first()
         summary.append(measure_summary(NATIONAL_CODE, rows, e, targets,
-                                       spc_result(NATIONAL_CODE, measure_id, rows, points, direction)))
-    return {"summary": summary, "rug": tartan_rug(m, districts)}
+                                       spc_result(NATIONAL_CODE, measure_id, rows, points, direction,
+                                                  targets)))
+        latest = rows.filter(pl.col("period_end") == rows.get_column("period_end").max())
+        f = funnel(latest)
+        funnels.append({"measure_id": measure_id, "name": _short_name(latest.item(0, "measure_name")),
+                        "note": f["note"], "html": figure_html(f["figure"], f"pack-funnel-{slugify(measure_id)}")
+                        if f["figure"] is not None else None})
+    return {"summary": summary, "rug": tartan_rug(m, districts), "funnels": funnels}
 
 
 def tartan_rug(m: pl.DataFrame, districts: list[tuple[str, str]]) -> dict:

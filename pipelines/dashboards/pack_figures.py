@@ -112,9 +112,14 @@ SPC_POINT_COLOURS = {
 }
 
 
+def _quarter_end(label: str) -> str:
+    year, q = int(label[:4]), int(label[-1])
+    return {1: f"{year}-03-31", 2: f"{year}-06-30", 3: f"{year}-09-30", 4: f"{year}-12-31"}[q]
+
+
 def spc_figure(
     headline: pl.DataFrame, chart: pl.DataFrame | None, milestones: Sequence[dict],
-    title: str, point_kind: str,
+    title: str, point_kind: str, projection: dict | None = None,
 ) -> go.Figure:
     """The rolling headline line, the SPC chart over non-overlapping points, and milestones.
 
@@ -153,6 +158,21 @@ def spc_figure(
                          chart["special_cause_rule"][i] or ""] for i, t in enumerate(types)],
             hovertemplate=(f"%{{customdata[0]}}: %{{y:,.{decimals}f}}<br>%{{customdata[1]}} "
                            "%{customdata[2]}<extra></extra>"),
+        ))
+    if projection is not None:
+        p = projection["frame"].filter(pl.col("quarters_ahead") >= 1)
+        # quarter labels 'YYYY Qn' → the quarter's last day, on the same date axis
+        ends = [_quarter_end(q) for q in p.get_column("quarter")]
+        lo, hi = p.get_column("projected_lowercl").to_list(), p.get_column("projected_uppercl").to_list()
+        fig.add_trace(go.Scatter(
+            x=ends + ends[::-1], y=hi + lo[::-1], fill="toself", fillcolor="rgba(31,41,51,0.10)",
+            line=dict(width=0), hoverinfo="skip", name="Projection 95% interval", mode="lines",
+        ))
+        fig.add_trace(go.Scatter(
+            x=ends, y=p.get_column("projected").to_list(), mode="lines", name="Projected trend",
+            line=dict(color=pal.GROUP_COLOURS["total"], width=2, dash="dot"),
+            customdata=p.get_column("quarter").to_list(),
+            hovertemplate=f"%{{customdata}} projected %{{y:,.{decimals}f}}<extra></extra>",
         ))
     for ms in milestones:
         if ms["group"] != "total" or not is_number(ms["milestone"]):

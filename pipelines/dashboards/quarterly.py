@@ -30,7 +30,7 @@ QUARTERLY_EVENT_MEASURES: dict[str, tuple[str, str, str]] = {
 
 POINT_COLUMNS = {
     "district_code": pl.String, "measure_id": pl.String, "period_end": pl.Date,
-    "period_label": pl.String, "numerator": pl.Float64, "value": pl.Float64,
+    "period_label": pl.String, "numerator": pl.Float64, "population": pl.Float64, "value": pl.Float64,
     "suppressed": pl.Boolean, "withheld": pl.Boolean, "kind": pl.String,
 }
 
@@ -66,6 +66,7 @@ def quarterly_points(
         frames.append(q.select(
             "district_code", pl.lit(measure_id).alias("measure_id"), "period_end",
             pl.col("quarter").alias("period_label"), pl.col("numerator").cast(pl.Float64),
+            pl.col("population").cast(pl.Float64),
             pl.when(suppressed | pl.col("withheld") | ~(pl.col("population") > 0)).then(None)
             .otherwise(pl.col("numerator") / (pl.col("population") / 4) * multipliers[measure_id])
             .alias("value"),
@@ -90,18 +91,20 @@ def published_points(rows: pl.DataFrame) -> pl.DataFrame:
     if total.is_empty() or not non_overlapping(total):
         return empty_points()
     return total.select(
-        "district_code", "measure_id", "period_end", "period_label", "numerator", "value",
-        "suppressed", (pl.col("status") != "published").alias("withheld"),
+        "district_code", "measure_id", "period_end", "period_label", "numerator",
+        pl.col("denominator").alias("population"), "value", "suppressed",
+        (pl.col("status") != "published").alias("withheld"),
         pl.lit("period").alias("kind"),
     ).cast(POINT_COLUMNS).sort("period_end")
 
 
-def spc_over(points: pl.DataFrame, direction: str | None) -> pl.DataFrame | None:
-    """XmR (pipelines.stats.spc) over one series' points, or None when SPC cannot be run.
+def improvement_direction(direction: str | None) -> str:
+    return {"lower_is_better": "decrease", "higher_is_better": "increase"}.get(direction or "", "neutral")
 
-    Withheld or suppressed points break the sequence, so SPC runs on the unbroken run of usable
-    points ending at the latest one, and only when it has at least MIN_POINTS points.
-    """
+
+def usable_run(points: pl.DataFrame) -> pl.DataFrame:
+    """The unbroken run of usable points ending at the latest one (withheld or suppressed points
+    break a series: SPC and the projection need consecutive points)."""
     pts = points.sort("period_end")
     usable = pts.get_column("value").is_not_null().to_list()
     run = 0
@@ -109,11 +112,17 @@ def spc_over(points: pl.DataFrame, direction: str | None) -> pl.DataFrame | None
         if not ok:
             break
         run += 1
-    if run < MIN_POINTS:
+    return pts.tail(run) if run else pts.clear()
+
+
+def spc_over(points: pl.DataFrame, direction: str | None, target: float | None = None) -> pl.DataFrame | None:
+    """XmR (pipelines.stats.spc, with the milestone as target) over one series' usable run of
+    points, or None when it has fewer than MIN_POINTS points."""
+    run = usable_run(points)
+    if run.height < MIN_POINTS:
         return None
-    improvement = {"lower_is_better": "decrease", "higher_is_better": "increase"}.get(direction or "",
-                                                                                     "neutral")
-    return stats.spc(pts.tail(run), "value", "period_end", improvement_direction=improvement)
+    return stats.spc(run, "value", "period_end", improvement_direction=improvement_direction(direction),
+                     target=target)
 
 
 def special_cause_share(points: pl.DataFrame, directions: Mapping[str, str | None],

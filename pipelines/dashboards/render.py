@@ -255,7 +255,7 @@ def build_dashboards(
         written.append(path)
     index = out_dir / "index.html"
     ctx = index_context(m, e, districts, notes, measure_order)
-    ctx["pack"] = national_pack(m, e, points, targets, districts)
+    ctx["pack"] = national_pack(m, e, points, targets, districts, figure_html)
     _write(index, env.get_template("index.html.j2").render(**base, **ctx))
     written.append(index)
     return written
