@@ -24,7 +24,7 @@ from pipelines.dashboards.figures import BASE_TEMPLATE, _axis_title
 from pipelines.dashboards.frames import NATIONAL_CODE, value_decimals
 
 RATE_TYPES = {"crude_rate": "crude", "direct_who": "dsr", "direct_esp": "dsr", "dsr": "dsr"}
-PROPORTION_METHODS = {"proportion", "wilson"}
+PROPORTION_METHODS = {"proportion"}
 NOT_DRAWN = {
     "weighted_mean": "PHE defines no funnel for a survey mean.",
     "indirect_age_sex": ("Bed days are overdispersed (one stay brings many days); Poisson funnel limits "
@@ -45,12 +45,17 @@ def years_of_data(rows: pl.DataFrame) -> float:
     return max(1.0, round((r["period_end"] - r["period_start"]).days / 365.25))
 
 
-def funnel(latest: pl.DataFrame) -> dict:
-    """Funnel for one measure's latest total rows (normalised, all districts): {"figure" | "note"}."""
+def funnel(latest: pl.DataFrame, statistic: str | None = None) -> dict:
+    """Funnel for one measure's latest total rows (normalised, all districts): {"figure" | "note"}.
+
+    statistic: the measure's statistic from measures.yaml (the marts' `method` column holds the
+    CI method); None falls back to `method`.
+    """
     areas = latest.filter((pl.col("district_code") != NATIONAL_CODE) & (pl.col("group_id") == "total")
-                          & pl.col("value").is_not_null() & pl.col("numerator").is_not_null())
-    meta = latest.row(0, named=True)
-    method = meta["method"] or ""
+                          & pl.col("value").is_not_null() & pl.col("numerator").is_not_null()
+                          ).sort("district_code")  # input order must not change the page
+    meta = latest.sort("district_code").row(0, named=True)
+    method = statistic or meta["method"] or ""
     if method in NOT_DRAWN:
         return {"figure": None, "note": NOT_DRAWN[method]}
     if areas.height < 3:
@@ -96,12 +101,18 @@ def _proportion_funnel(areas: pl.DataFrame, meta: dict) -> go.Figure:
     return _figure(pts, lines, limits.get_column("baseline").first(), meta, "Denominator")
 
 
+def _sf(values: list, digits: int = 3) -> list:
+    """Limit-line coordinates to a few significant figures: a drawn curve needs no more, and
+    the page then carries no long numbers that are not a published value."""
+    return [float(f"{v:.{digits}g}") if v is not None and np.isfinite(v) else None for v in values]
+
+
 def _figure(pts: pl.DataFrame, lines: list, baseline: float, meta: dict, x_title: str) -> go.Figure:
     decimals = value_decimals(meta["unit"])
     fig = go.Figure()
     for xs, ys, band, side, dash in lines:
         fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="lines", line=dict(color="#4A5560", width=1.2, dash=dash),
+            x=_sf(xs), y=_sf(ys), mode="lines", line=dict(color="#4A5560", width=1.2, dash=dash),
             name="95% limits (2 SD)" if band == "2s" else "99.8% limits (3 SD)",
             legendgroup=band, showlegend=side == "lower", hoverinfo="skip",
         ))

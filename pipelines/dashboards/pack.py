@@ -29,6 +29,7 @@ from pipelines.dashboards.quarterly import (
     spc_over,
     usable_run,
 )
+from pipelines.measures.definitions import default_config
 from pipelines.measures.trend import MIN_POINTS
 from pipelines.dashboards.summary import available_headlines, headline_rows, measure_summary
 
@@ -109,6 +110,7 @@ def project(points: pl.DataFrame, rows: pl.DataFrame, direction: str | None, ms:
         multiplier=multiplier,
     )
     s = summary.row(0, named=True)
+    s.setdefault("target", None)  # stats adds the milestone outlook only when there is a target
     s["milestone_year"] = ms["year"] if ms else None
     s["text"] = projection_text(s, rows)
     return {"summary": s, "frame": proj, "last": last}
@@ -164,7 +166,7 @@ def _latest_totals(m: pl.DataFrame) -> pl.DataFrame:
         rows = headline_rows(m, measure_id, breakdown).filter(pl.col("group_id") == "total")
         latest = rows.filter(pl.col("period_end") == rows.get_column("period_end").max())
         label = _short_name(latest.get_column("measure_name").first())
-        frames.append(latest.with_columns(pl.lit(label).alias("label")))
+        frames.append(latest.with_columns(pl.lit(label).alias("label")).sort("district_code"))
     return pl.concat(frames) if frames else pl.DataFrame()
 
 
@@ -180,8 +182,10 @@ def national_pack(m: pl.DataFrame, e: pl.DataFrame, points: pl.DataFrame | None,
         summary.append(measure_summary(NATIONAL_CODE, rows, e, targets,
                                        spc_result(NATIONAL_CODE, measure_id, rows, points, direction,
                                                   targets)))
-        latest = rows.filter(pl.col("period_end") == rows.get_column("period_end").max())
-        f = funnel(latest)
+        latest = rows.filter(pl.col("period_end") == rows.get_column("period_end").max()).sort(
+            "district_code", "group_id")
+        measure = default_config().measures.get(measure_id)
+        f = funnel(latest, measure.statistic if measure else None)
         funnels.append({"measure_id": measure_id, "name": _short_name(latest.item(0, "measure_name")),
                         "note": f["note"], "html": figure_html(f["figure"], f"pack-funnel-{slugify(measure_id)}")
                         if f["figure"] is not None else None})

@@ -186,8 +186,10 @@ def spc_figure(
         ))
     fig.update_layout(
         template=BASE_TEMPLATE, title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
-        height=380, margin=dict(t=90, b=45, l=70, r=20),
-        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0), hovermode="closest",
+        height=420, margin=dict(t=50, b=120, l=70, r=20),
+        # legend at the foot: at the top it runs into the title
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0),
+        hovermode="closest",
     )
     fig.update_xaxes(type="date", title_text="Period ending")
     fig.update_yaxes(title_text=_axis_title(unit), tickformat=",")

@@ -16,6 +16,7 @@ import polars as pl
 
 from pipelines import stats
 from pipelines.config import SQL_DIR
+from pipelines.contracts.sql import literal
 from pipelines.measures.trend import MIN_POINTS
 from pipelines.warehouse import execute, read_sql
 
@@ -59,7 +60,8 @@ def quarterly_points(
     for measure_id, (events, cells, source) in QUARTERLY_EVENT_MEASURES.items():
         if measure_id not in multipliers or not (_table_exists(con, events) and _table_exists(con, cells)):
             continue
-        q = con.execute("SELECT * FROM pack_quarterly_rates(?, ?, ?)", [events, cells, source]).pl()
+        args = ", ".join(literal(a) for a in (events, cells, source))
+        q = con.sql(f"SELECT * FROM pack_quarterly_rates({args})").pl()
         if q.is_empty():
             continue
         suppressed = (pl.col("numerator") > 0) & (pl.col("numerator") < min_count)

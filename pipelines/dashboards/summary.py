@@ -94,7 +94,7 @@ def measure_summary(
     spc: {"chart": frame | None, "note": str, "icons": {...}} from the SPC step, or None.
     """
     latest_end = rows.get_column("period_end").max()
-    meta = rows.sort("period_end").row(-1, named=True)
+    meta = rows.sort("period_end", "district_code", "group_id").row(-1, named=True)
     direction, unit = meta["direction"], meta["unit"]
     decimals = value_decimals(unit)
     now = _at(rows, code, "total", latest_end)
@@ -139,7 +139,7 @@ def measure_summary(
         out["nz"] = {"key": key, "label": COMPARISON_LABELS[key], "fill": fill, "ink": ink,
                      "benchmark": fmt_number(nz["value"], decimals) if nz else "—"}
 
-    out["spc"] = spc or {"chart": None, "note": "no SPC", "icons": None}
+    out["spc"] = spc or {"chart": None, "note": "no SPC", "icons": None, "projection": None}
     out["milestones"] = milestone_status(code, meta["measure_id"], rows, equity, targets, direction,
                                          decimals)
     out["equity"] = equity_summary(code, equity.filter(
@@ -194,14 +194,15 @@ def milestone_status(code: str, measure_id: str, rows: pl.DataFrame, equity: pl.
             ok = gap_meets(value, t["milestone"])
             shown = fmt_number(value, 2)
             target = fmt_number(t["milestone"], 2)
-            what = f"{pal.group_label(GAP_GROUPS[group])} : nMnP ratio"
+            what = f"{pal.group_label(GAP_GROUPS[group])} : nMnP ratio at most"
         else:
             r = _at(rows, code, group, end)
             value = r["value"] if r else None
             ok = meets(value, t["milestone"], direction)
             shown = fmt_number(value, decimals)
             target = fmt_number(t["milestone"], decimals)
-            what = pal.group_label(group)
+            what = pal.group_label(group) + {"lower_is_better": " ≤", "higher_is_better": " ≥"}.get(
+                direction or "", "")
         if ok is None:
             status = "unknown"
         elif due:

@@ -29,7 +29,7 @@ events AS (
     GROUP BY ALL
 ),
 population AS (
-    SELECT period_end, district_code, sum(denominator) AS population
+    SELECT period_end, district_code, CAST(sum(denominator) AS DOUBLE) AS population
     FROM query_table(cells_table)
     GROUP BY ALL
 ),
