@@ -11,6 +11,7 @@ from collections.abc import Callable
 import polars as pl
 from markupsafe import Markup
 
+from pipelines import stats
 from pipelines.dashboards.comparisons import COMPARISON_LABELS, FINGERTIPS, compare_with_benchmark
 from pipelines.dashboards.frames import (
     NATIONAL_CODE,
@@ -19,19 +20,18 @@ from pipelines.dashboards.frames import (
     slugify,
     value_decimals,
 )
-from pipelines.dashboards.pack_figures import spc_figure, spine_figure, spine_rows
-from pipelines import stats
 from pipelines.dashboards.funnels import funnel
 from pipelines.dashboards.icons import assurance_badge, variation_badge
+from pipelines.dashboards.pack_figures import spc_figure, spine_figure, spine_rows
 from pipelines.dashboards.quarterly import (
     improvement_direction,
     published_points,
     spc_over,
     usable_run,
 )
+from pipelines.dashboards.summary import available_headlines, headline_rows, measure_summary
 from pipelines.measures.definitions import default_config
 from pipelines.measures.trend import MIN_POINTS
-from pipelines.dashboards.summary import available_headlines, headline_rows, measure_summary
 
 FigureHtml = Callable[..., Markup]
 
@@ -95,7 +95,7 @@ def spc_result(code: str, measure_id: str, rows: pl.DataFrame, points: pl.DataFr
 def project(points: pl.DataFrame, rows: pl.DataFrame, direction: str | None, ms: dict | None) -> dict | None:
     """pipelines.stats.trend_projection on the quarterly counts (quasi-Poisson log-linear trend with
     a population offset), far enough ahead to pass the milestone; None without enough quarters."""
-    run = usable_run(points).filter(pl.col("population") > 0)
+    run = usable_run(points, counts=True).filter(pl.col("population") > 0)
     if run.height < PROJECTION_MIN_QUARTERS or direction not in ("lower_is_better", "higher_is_better"):
         return None
     last = run.get_column("period_end").max()

@@ -104,11 +104,15 @@ def improvement_direction(direction: str | None) -> str:
     return {"lower_is_better": "decrease", "higher_is_better": "increase"}.get(direction or "", "neutral")
 
 
-def usable_run(points: pl.DataFrame) -> pl.DataFrame:
-    """The unbroken run of usable points ending at the latest one (withheld or suppressed points
-    break a series: SPC and the projection need consecutive points)."""
+def usable_run(points: pl.DataFrame, counts: bool = False) -> pl.DataFrame:
+    """The unbroken run of usable points ending at the latest one: SPC and the projection need
+    consecutive points. For SPC a point is usable when its value is shown (withheld or suppressed
+    points break the series); with counts=True (the projection, which fits counts and shows only
+    the fitted trend, never a quarter's count) a suppressed quarter's count is used and only a
+    withheld quarter breaks the series."""
     pts = points.sort("period_end")
-    usable = pts.get_column("value").is_not_null().to_list()
+    usable = (pts.select(pl.col("numerator").is_not_null() & ~pl.col("withheld")).to_series().to_list()
+              if counts else pts.get_column("value").is_not_null().to_list())
     run = 0
     for ok in reversed(usable):
         if not ok:

@@ -73,7 +73,7 @@ def test_each_rule_reaches_the_first_page(values, rule, icon):
     assert chart is not None and chart.height == len(values)
     assert chart.get_column("special_cause_rule")[-1] == rule
     assert r["icons"]["variation"] == icon
-    assert f'aria-label="Special cause' in str(r["icons"]["html"])
+    assert 'aria-label="Special cause' in str(r["icons"]["html"])
     assert "special cause" in r["note"]
 
 
