@@ -49,6 +49,12 @@ def test_ratio_funnel_matches_phe_fixture():
                 assert agrees_to_text(got, want), (side, level, want)
 
 
+def test_poisson_funnel_full_precision_hand_point():
+    # pack-methods.md 1.4 quotes PHE's bisection at O = 1, p = 0.025, "high" to 17 digits
+    # (5.5716445854321845, against the exact root 5.571643390938898): reproduced bit for bit.
+    assert poisson_funnel(1, 0.025, "high") == 5.5716445854321845
+
+
 def test_poisson_funnel_approximates_exact_limits():
     # For O = 1 the "low" solution is the exact lower limit -ln(0.975), to bisection precision.
     assert poisson_funnel(1, 0.025, "low") == pytest.approx(0.0253178, abs=2e-7)
