@@ -26,6 +26,7 @@ from pipelines.stats.intervals import (
     wilson_upper,
 )
 from pipelines.stats.means import mean, weighted_mean
+from pipelines.stats.overdispersion import overdispersed_limits, overdispersion
 from pipelines.stats.projection import fit_loglinear_trend, trend_projection
 from pipelines.stats.proportions import proportion
 from pipelines.stats.rates import crude_rate
@@ -51,6 +52,8 @@ __all__ = [
     "isratio",
     "kitagawa",
     "mean",
+    "overdispersed_limits",
+    "overdispersion",
     "poisson_cis",
     "poisson_funnel",
     "product_change",

@@ -49,6 +49,12 @@ def test_ratio_funnel_matches_phe_fixture():
                 assert agrees_to_text(got, want), (side, level, want)
 
 
+def test_poisson_funnel_full_precision_hand_point():
+    # pack-methods.md 1.4 quotes PHE's bisection at O = 1, p = 0.025, "high" to 17 digits
+    # (5.5716445854321845, against the exact root 5.571643390938898): reproduced bit for bit.
+    assert poisson_funnel(1, 0.025, "high") == 5.5716445854321845
+
+
 def test_poisson_funnel_approximates_exact_limits():
     # For O = 1 the "low" solution is the exact lower limit -ln(0.975), to bisection precision.
     assert poisson_funnel(1, 0.025, "low") == pytest.approx(0.0253178, abs=2e-7)
@@ -76,6 +82,15 @@ def test_poisson_cis_hand_cases():
     assert poisson_cis(5000.0, 5000, 1e10) == pytest.approx(poisson.sf(4999, 5000.0), rel=1e-8)
 
 
+# Events column of PHE's testdata_funnel_rate_outputs.csv (100 rows; 16 full rows are in the fixture).
+PHE_RATE_GRID = [
+    *range(1, 29), 30, 32, 34, 36, 38, 40, 42, 44, 46, 49, 52, 55, 58, 61, 64, 68, 72, 76, 80, 84, 89, 94,
+    99, 104, 110, 116, 122, 129, 136, 143, 151, 159, 168, 177, 187, 197, 208, 219, 231, 244, 257, 271, 286,
+    302, 319, 337, 356, 376, 397, 419, 442, 466, 492, 519, 548, 578, 610, 643, 678, 715, 754, 796, 840, 886,
+    935, 986, 1040, 1097, 1158, 1222, 1289, 1360,
+]  # fmt: skip
+
+
 def _rate_inputs() -> pl.DataFrame:
     return read_fixture("phe_funnel_rate_inputs.csv", null_values="NA")
 
@@ -84,9 +99,8 @@ def test_dsr_funnel_limits_match_phe_fixture():
     expected = read_fixture("phe_funnel_rate_dsr_outputs.csv", infer_schema=False)
     ours = funnel_rate_limits(_rate_inputs(), "ev", "rate", "dsr", multiplier=100_000, years_of_data=3)
     assert ours.height == 100
-    # The grid, read off the fixture's rows: 1..28 then 30, ..., 1360 at row 100.
-    assert ours["events"].to_list()[:28] == list(range(1, 29))
-    assert ours["events"][28] == 30 and ours["events"][-1] == 1360
+    # The whole grid, as the fixture's Events column lists it (all 100 rows).
+    assert ours["events"].to_list() == PHE_RATE_GRID
     by_events = {row["events"]: row for row in ours.iter_rows(named=True)}
     numeric = [c for c in expected.columns if c not in ("Events", "statistic")]
     for want in expected.iter_rows(named=True):
