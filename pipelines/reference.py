@@ -19,7 +19,7 @@ REF_TYPES: dict[str, dict[str, str]] = {
     "ash_conditions": {"age_min_months": "INTEGER", "age_max_months": "INTEGER"},
     "amenable_mortality": {"age_min": "INTEGER", "age_max": "INTEGER"},
     "ethnicity_level2": {"prio_rank_l1": "INTEGER"},
-    "standard_population": {"who_2000_2025_pct": "DOUBLE", "segi_pct": "DOUBLE"},
+    "standard_population": {"who_2000_2025_pct": "DOUBLE", "segi_pct": "DOUBLE", "esp2013_pct": "DOUBLE"},
     "pes_items": {"score": "DOUBLE"},
 }
 

@@ -30,7 +30,9 @@ from pipelines.dashboards.frames import (
     require_columns,
     slugify,
 )
+from pipelines.dashboards.pack import district_pack, national_pack
 from pipelines.dashboards.tables import dq_rows, dq_summary, headline_value, latest_table, withheld_periods
+from pipelines.dashboards.targets import empty_targets
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "dashboards" / "templates"
 
@@ -213,11 +215,16 @@ def build_dashboards(
     templates_dir: Path | None = None,
     definition_notes: Mapping[str, str] | None = None,
     measure_order: Sequence[str] = (),
+    targets: pl.DataFrame | None = None,
+    points: pl.DataFrame | None = None,
 ) -> list[Path]:
     """Write one HTML page per district plus index.html into out_dir; return the paths written.
 
-    District pages come first (sorted by district code), index.html last.
+    District pages come first (sorted by district code), index.html last. Each opens with the
+    ALT pack's first page (pack.py): targets are the validated milestones (targets.py), points
+    the non-overlapping quarterly values for SPC (quarterly.py); both optional.
     """
+    targets = empty_targets() if targets is None else targets
     m, e, t = normalise_measures(measures), normalise_equity(equity), normalise_trend(trend)
     notes = definition_notes or {}  # measures.yaml → definition_note, passed in by the caller
     tdir = Path(templates_dir) if templates_dir else TEMPLATES_DIR
@@ -242,10 +249,14 @@ def build_dashboards(
     page = env.get_template("district.html.j2")
     for code, name in districts:
         path = out_dir / district_file_name(code, name)
-        _write(path, page.render(**base, **district_context(code, m, e, t, notes, measure_order)))
+        ctx = district_context(code, m, e, t, notes, measure_order)
+        ctx["pack"] = district_pack(code, name, m, e, points, targets, figure_html)
+        _write(path, page.render(**base, **ctx))
         written.append(path)
     index = out_dir / "index.html"
-    _write(index, env.get_template("index.html.j2").render(**base, **index_context(m, e, districts, notes, measure_order)))
+    ctx = index_context(m, e, districts, notes, measure_order)
+    ctx["pack"] = national_pack(m, e, points, targets, districts, figure_html)
+    _write(index, env.get_template("index.html.j2").render(**base, **ctx))
     written.append(index)
     return written
 

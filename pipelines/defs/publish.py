@@ -14,6 +14,8 @@ import polars as pl
 
 from pipelines.config import SQL_DIR
 from pipelines.dashboards import build_dashboards
+from pipelines.dashboards.pack_inputs import pack_points, pack_targets
+from pipelines.dashboards.pdf import print_pdfs
 from pipelines.defs.automation_conditions import REFRESH_WHEN_UPSTREAM_CHANGES
 from pipelines.defs.markdown import counts_table
 from pipelines.defs.resources import Warehouse
@@ -60,12 +62,15 @@ def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
         equity = published(con, "equity_export")
         trend = con.sql("SELECT * FROM marts.trend").pl()
         dq = published(con, "dq_summary")
+        points = pack_points(con)  # non-overlapping quarterly values for SPC (docs/pack.md)
     as_of = _latest_label(measures) or "no data"
     notes = {m.measure_id: m.settings["definition_note"] for m in measures_with_sql()
              if m.settings.get("definition_note")}
     pages = build_dashboards(measures, equity, trend, dq, Path(warehouse.dashboards), as_of,
                              definition_notes=notes,
-                             measure_order=[m.measure_id for m in measures_with_sql()])
+                             measure_order=[m.measure_id for m in measures_with_sql()],
+                             targets=pack_targets(), points=points)
+    pdfs = print_pdfs(pages)  # board papers, beside each page
     index = next((p for p in pages if p.name == "index.html"), None)
     return dg.MaterializeResult(metadata={
         "rows": measures.height,
@@ -73,6 +78,7 @@ def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
         "definition_version": _versions(measures),
         "preview": dg.MetadataValue.md("\n".join(["| page |", "|---|"] + [f"| {p.name} |" for p in pages[:20]])),
         "pages": len(pages),
+        "pdfs": len(pdfs),
         "index": dg.MetadataValue.path(str(index)) if index else "none",
         "data_as_of": as_of,
     })

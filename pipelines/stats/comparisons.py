@@ -16,7 +16,7 @@ Where a log-scale SE is undefined (a zero count) the ratio limits are null.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import polars as pl
@@ -130,11 +130,12 @@ def dsr_ratio_difference(
     comparator,
     x: str,
     n: str,
-    stdpop: str | Sequence[float],
+    stdpop: str | Mapping,
     group_by: Sequence[str] | None = None,
     confidence: ConfidenceArg = 0.95,
     multiplier: float = 100_000,
     min_count: int | None = 10,
+    ageband: str | None = None,
 ) -> pl.DataFrame:
     """Standardised rate ratio (log-scale CI) and difference (linear CI) against ``comparator``.
 
@@ -145,7 +146,7 @@ def dsr_ratio_difference(
     keys = group_keys(group_by)
     require_columns(df, group_col)
     levels = normalise_confidence(confidence)
-    cells = dsr_components(df, x, n, stdpop, [*keys, group_col])
+    cells = dsr_components(df, x, n, stdpop, [*keys, group_col], ageband)
     measures = ["total_count", "total_pop", "rate", "variance"]
     out = _against_comparator(cells, keys, group_col, comparator, measures)
     d1, v1, o1 = (as_float(out, c) for c in ("rate", "variance", "total_count"))

@@ -5,12 +5,13 @@ observed O = sum_i x_i (missing ignored). Limits on O are exact below 10 and Bya
 (as for crude rates), then scaled like the value:
   ISRatio: value = O / E * refvalue
   ISRate:  ref_rate = sum x_ref / sum n_ref * multiplier (per group), value = O / E * ref_rate
+Reference values come from columns or are joined by age band (never by row position).
 PHE's ``observed_totals`` option (observed counts supplied separately) is not implemented.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import polars as pl
@@ -21,6 +22,7 @@ from pipelines.stats._frames import (
     check_non_negative,
     float_expr,
     group_keys,
+    keyed_column,
     require_columns,
     with_floats,
 )
@@ -35,29 +37,15 @@ from pipelines.stats.intervals import poisson_count_limits, poisson_method
 
 __all__ = ["isratio", "israte"]
 
-Reference = str | Sequence[float]
+Reference = str | Mapping
 
 
-def _reference_column(df: pl.DataFrame, ref: Reference, name: str, keys: list[str]):
-    """A reference column given by name, or a vector matched by row position within each group."""
-    if isinstance(ref, str):
-        require_columns(df, ref)
-        return df.with_columns(pl.col(ref).cast(pl.Float64).alias(name))
-    values = np.asarray(ref, dtype=np.float64)
-    sizes = aggregate(df, keys, [pl.len().alias("rows")]).get_column("rows")
-    if (sizes != len(values)).any():
-        raise ValueError("reference vectors must have one value per row of each group")
-    position = pl.int_range(pl.len())
-    index = df.select((position.over(keys) if keys else position).alias("i")).get_column("i")
-    return df.with_columns(pl.Series(name, values[index.to_numpy()]))
-
-
-def _observed_expected(df, x, n, x_ref, n_ref, keys) -> pl.DataFrame:
+def _observed_expected(df, x, n, x_ref, n_ref, keys, ageband) -> pl.DataFrame:
     require_columns(df, x, n, *keys)
     check_non_negative(as_float(df, x), "numerators must all be greater than or equal to zero")
     check_non_negative(as_float(df, n), "denominators must all be greater than or equal to zero")
-    data = _reference_column(df, x_ref, "__xref", keys)
-    data = _reference_column(data, n_ref, "__nref", keys)
+    data = keyed_column(df, x_ref, ageband, "__xref", "x_ref")
+    data = keyed_column(data, n_ref, ageband, "__nref", "n_ref")
     expected = (
         pl.col("__xref").fill_nan(None).fill_null(0.0) / pl.col("__nref") * float_expr(n).fill_null(0.0)
     )
@@ -94,11 +82,15 @@ def isratio(
     group_by: Sequence[str] | None = None,
     refvalue: float = 1,
     confidence: ConfidenceArg = 0.95,
+    ageband: str | None = None,
 ) -> pl.DataFrame:
-    """Indirectly standardised ratio (e.g. SMR) per group, x ``refvalue`` (1 or 100)."""
+    """Indirectly standardised ratio (e.g. SMR) per group (None = whole frame), x ``refvalue``.
+
+    ``x_ref`` and ``n_ref`` are column names, or mappings {age band: value} joined on the
+    ``ageband`` column (never matched by row position)."""
     keys = group_keys(group_by)
     levels = normalise_confidence(confidence)
-    out = _observed_expected(df, x, n, x_ref, n_ref, keys).drop("__xref_sum", "__nref_sum")
+    out = _observed_expected(df, x, n, x_ref, n_ref, keys, ageband).drop("__xref_sum", "__nref_sum")
     out = _with_limits(out, refvalue, levels)
     return out.with_columns(
         pl.lit(f"indirectly standardised ratio x {format_number(refvalue)}").alias("statistic"),
@@ -115,11 +107,13 @@ def israte(
     group_by: Sequence[str] | None = None,
     confidence: ConfidenceArg = 0.95,
     multiplier: float = 100_000,
+    ageband: str | None = None,
 ) -> pl.DataFrame:
-    """Indirectly standardised rate per group: O / E times the reference rate per ``multiplier``."""
+    """Indirectly standardised rate per group (None = whole frame): O / E times the reference rate
+    per ``multiplier``. References as for :func:`isratio`."""
     keys = group_keys(group_by)
     levels = normalise_confidence(confidence)
-    out = _observed_expected(df, x, n, x_ref, n_ref, keys)
+    out = _observed_expected(df, x, n, x_ref, n_ref, keys, ageband)
     ref_rate = as_float(out, "__xref_sum") / as_float(out, "__nref_sum") * multiplier
     out = with_floats(out.drop("__xref_sum", "__nref_sum"), {"ref_rate": ref_rate})
     out = _with_limits(out, ref_rate, levels)

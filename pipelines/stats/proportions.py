@@ -43,8 +43,7 @@ def proportion(
 ) -> pl.DataFrame:
     """Proportion ``x / n`` with Wilson score confidence limits.
 
-    Grouping works as in :func:`pipelines.stats.crude_rate` (``None`` = per row, PHE's ungrouped
-    behaviour). ``confidence=None`` returns no limits (PHE's ``confidence = NA``).
+    Grouping works as in :func:`pipelines.stats.crude_rate` (``None`` = the whole frame). ``confidence=None`` returns no limits (PHE's ``confidence = NA``).
     x need not be an integer (weighted counts are allowed) but must satisfy 0 <= x <= n.
     """
     require_columns(df, x, n, *group_keys(group_by))
@@ -55,7 +54,7 @@ def proportion(
         raise ValueError("numerators must be less than or equal to denominator for a proportion statistic")
     levels = None if confidence is None else normalise_confidence(confidence)
 
-    out = df if group_by is None else aggregate(df, list(group_by), [strict_sum(x), strict_sum(n)])
+    out = aggregate(df, group_keys(group_by), [strict_sum(x), strict_sum(n)])
     xs, ns = as_float(out, x), as_float(out, n)
     columns: dict = {"value": xs / ns * multiplier}
     statistic = "percentage" if multiplier == 100 else f"proportion of {format_number(multiplier)}"

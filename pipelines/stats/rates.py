@@ -42,17 +42,16 @@ def crude_rate(
 ) -> pl.DataFrame:
     """Rate of events ``x`` per ``n`` with exact (< 10 events) or Byar's confidence limits.
 
-    ``group_by=None`` computes every row, keeping all input columns (PHE's ungrouped behaviour);
-    a list of columns first sums ``x`` and ``n`` per group, and a missing value anywhere in a group
-    makes that group's sums missing (R's ``sum`` without ``na.rm``). ``group_by=[]`` collapses the
-    whole frame to one row.
+    ``x`` and ``n`` are summed per group (``group_by=None`` or ``[]``: the whole frame, one row;
+    for one result per row, group by the columns that identify a row). A missing value anywhere in
+    a group makes that group's sums missing (R's ``sum`` without ``na.rm``).
     """
     require_columns(df, x, n, *group_keys(group_by))
     check_non_negative(as_float(df, x), "numerators must be greater than or equal to zero")
     check_positive(as_float(df, n), "denominators must be greater than zero")
     levels = normalise_confidence(confidence)
 
-    out = df if group_by is None else aggregate(df, list(group_by), [strict_sum(x), strict_sum(n)])
+    out = aggregate(df, group_keys(group_by), [strict_sum(x), strict_sum(n)])
     xs, ns = as_float(out, x), as_float(out, n)
     columns: dict = {"value": xs / ns * multiplier}
     for level, (lo_name, hi_name) in zip(levels, ci_column_names(levels), strict=True):

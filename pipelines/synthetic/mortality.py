@@ -189,5 +189,6 @@ def _truth(ctx: Context, reg_years: list[int], amenable: np.ndarray) -> pl.DataF
 
 def _who_weights() -> np.ndarray:
     with open(REFERENCE_DIR / "standard_population.csv", encoding="utf-8") as f:
-        w = {r["age_group"]: float(r["who_2000_2025_pct"]) for r in csv.DictReader(f)}
+        # Rows of other standards only (e.g. ESP 2013's 90+) have no WHO value.
+        w = {r["age_group"]: float(r["who_2000_2025_pct"]) for r in csv.DictReader(f) if r["who_2000_2025_pct"]}
     return np.array([w[f"{lo}-{lo + 4}"] for lo in range(0, 75, 5)])

@@ -70,6 +70,26 @@ PES = {
     "direction": "higher_is_better",
 }
 
+# The other three SLM headlines, for pack tests that need all six (synthetic_marts(all_six=True)).
+BED_DAYS = {
+    "measure_id": "acute_bed_days", "measure_name": "Acute hospital bed days per 1,000 population",
+    "unit": "per 1,000 population", "multiplier": 1000.0, "method": "crude_rate",
+    "definition_version": "acute-bed-days-v1", "definition_status": "complete",
+    "direction": "lower_is_better",
+}
+SMOKEFREE = {
+    "measure_id": "smokefree_6_weeks", "measure_name": "Babies living in smokefree homes at six weeks",
+    "unit": "percent", "multiplier": 100.0, "method": "proportion",
+    "definition_version": "smokefree-v1", "definition_status": "complete",
+    "direction": "higher_is_better",
+}
+SELF_HARM = {
+    "measure_id": "youth_self_harm", "measure_name": "Self-harm hospitalisations, 10–24 years",
+    "unit": "per 100,000 population", "multiplier": 100000.0, "method": "crude_rate",
+    "definition_version": "youth-self-harm-v1", "definition_status": "complete",
+    "direction": "lower_is_better",
+}
+
 GROUPS = ("maori", "pacific", "nmnp", "total", "asian", "european_other")
 DISTRICTS = (
     ("011", "Northland"), ("021", "Waitematā"), ("022", "Auckland"), ("023", "Counties Manukau"),
@@ -169,9 +189,10 @@ def tiny_series() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     return (measures_frame(rows), frame(equity, EQUITY_SCHEMA), frame(trend, TREND_SCHEMA))
 
 
-def synthetic_marts(n_districts: int = 4, n_quarters: int = 8, seed: int = 7):
+def synthetic_marts(n_districts: int = 4, n_quarters: int = 8, seed: int = 7, all_six: bool = False):
     """Deterministic multi-measure marts: ASH, amenable mortality (incomplete), patient experience
-    (survey/domain breakdowns), for n districts plus New Zealand (000)."""
+    (survey/domain breakdowns), for n districts plus New Zealand (000); with all_six, also acute
+    bed days, smokefree (a proportion) and youth self-harm, so every SLM headline is present."""
     rnd = random.Random(seed)
     ends = quarter_ends(n_quarters)
     districts = [*DISTRICTS[:n_districts], ("000", "New Zealand")]
@@ -183,9 +204,11 @@ def synthetic_marts(n_districts: int = 4, n_quarters: int = 8, seed: int = 7):
     for code, name in districts:
         pop = 300000.0 if code == "000" else rnd.choice([6000.0, 20000.0, 45000.0])
         small = pop < 10000
-        for spec, base_rate, bds in ((ASH, 6000.0, [None]), (AMENABLE, 95.0, [None]),
-                                     (PES, 8.0, ["inpatient/communication",
-                                                 "inpatient/partnership"])):
+        specs = [(ASH, 6000.0, [None]), (AMENABLE, 95.0, [None]),
+                 (PES, 8.0, ["inpatient:communication", "inpatient:partnership"])]
+        if all_six:
+            specs += [(BED_DAYS, 450.0, [None]), (SMOKEFREE, 70.0, [None]), (SELF_HARM, 500.0, [None])]
+        for spec, base_rate, bds in specs:
             mult = spec["multiplier"]
             for bd in bds:
                 drift = rnd.uniform(-0.04, 0.04)

@@ -35,7 +35,7 @@ def test_zero_events_rate_uses_exact_upper():
 
 
 def test_method_switches_at_ten_events():
-    out = crude_rate(pl.DataFrame({"x": [9, 10], "n": [500, 500]}), "x", "n")
+    out = crude_rate(pl.DataFrame({"id": [1, 2], "x": [9, 10], "n": [500, 500]}), "x", "n", group_by=["id"])
     assert out.get_column("method").to_list() == ["Exact", "Byars"]
     byar_low = 10 * (1 - 1 / 90 - Z95 / (3 * math.sqrt(10))) ** 3
     byar_high = 11 * (1 - 1 / 99 + Z95 / (3 * math.sqrt(11))) ** 3
@@ -43,9 +43,13 @@ def test_method_switches_at_ten_events():
     assert close(out["uppercl"][1], byar_high / 500 * 100_000)
 
 
-def test_rows_are_computed_separately_without_group_by():
-    out = crude_rate(PHE_EXAMPLE, "obs", "pop")
-    assert out.columns[:3] == ["area", "obs", "pop"]
+# One result per row = group by the columns that identify a row (group_by=None is the whole frame).
+PHE_ROWS = PHE_EXAMPLE.with_row_index("row")
+
+
+def test_rows_are_computed_separately_when_grouped_by_row():
+    out = crude_rate(PHE_ROWS, "obs", "pop", group_by=["area", "row"])
+    assert out.columns[:4] == ["area", "row", "obs", "pop"]
     assert out.height == 12
     first = out.row(0, named=True)
     assert first["value"] is None and first["lowercl"] is None and first["method"] is None
@@ -84,8 +88,10 @@ def test_whole_frame_with_empty_group_by():
 
 
 def test_two_confidence_levels_use_phe_names():
-    out = crude_rate(PHE_EXAMPLE, "obs", "pop", confidence=(0.95, 0.998), multiplier=100)
-    assert out.columns[3:] == [
+    out = crude_rate(
+        PHE_ROWS, "obs", "pop", group_by=["area", "row"], confidence=(0.95, 0.998), multiplier=100
+    )
+    assert out.columns[4:] == [
         "value",
         "lower95_0cl",
         "upper95_0cl",
@@ -97,7 +103,7 @@ def test_two_confidence_levels_use_phe_names():
     ]
     assert out["confidence"][0] == "95%, 99.8%"
     assert out["statistic"][0] == "rate per 100"
-    single = crude_rate(PHE_EXAMPLE, "obs", "pop", confidence=99.8, multiplier=100)
+    single = crude_rate(PHE_ROWS, "obs", "pop", group_by=["area", "row"], confidence=99.8, multiplier=100)
     assert single["uppercl"].to_list()[1:] == out["upper99_8cl"].to_list()[1:]
     assert single["confidence"][0] == "99.8%"
 

@@ -41,12 +41,19 @@ def test_dsr_by_hand():
     )
 
 
-def test_dsr_stdpop_vector_matches_column():
-    by_vector = dsr(TWO_BANDS, "x", "n", [6000, 4000])
-    by_column = dsr(TWO_BANDS, "x", "n", "w")
-    assert by_vector.drop("variance").equals(by_column.drop("variance"))
-    with pytest.raises(ValueError, match="stdpop length"):
-        dsr(TWO_BANDS, "x", "n", [1, 2, 3])
+def test_dsr_standard_population_joined_by_age_band():
+    bands = TWO_BANDS.with_columns(age=pl.Series(["0-44", "45+"]))
+    by_key = dsr(bands, "x", "n", {"0-44": 6000, "45+": 4000}, ageband="age")
+    by_column = dsr(bands, "x", "n", "w")
+    assert by_key.equals(by_column)
+    # A reordered frame gives the same answer: the weights follow the band, not the row.
+    assert dsr(bands.reverse(), "x", "n", {"0-44": 6000, "45+": 4000}, ageband="age").equals(by_column)
+    with pytest.raises(ValueError, match="row position"):
+        dsr(TWO_BANDS, "x", "n", [6000, 4000])
+    with pytest.raises(ValueError, match="ageband"):
+        dsr(bands, "x", "n", {"0-44": 6000, "45+": 4000})
+    with pytest.raises(ValueError, match=r"no value for age \['45\+'\]"):
+        dsr(bands, "x", "n", {"0-44": 6000}, ageband="age")
 
 
 def test_dsr_suppressed_under_ten_events():
@@ -129,10 +136,21 @@ def test_israte_is_the_ratio_times_the_reference_rate():
     assert rate["statistic"][0] == "indirectly standardised rate per 100000"
 
 
-def test_isr_reference_vectors_and_missing_values():
-    vectors = isratio(LOCAL, "x", "n", [10, 40], [1000, 2000], group_by=["area"])
+def test_isr_reference_joined_by_age_band_and_missing_values():
     fields = isratio(LOCAL, "x", "n", "x_ref", "n_ref", group_by=["area"])
-    assert vectors.equals(fields)
+    keyed = LOCAL.with_columns(band=pl.Series(["young", "old"] * 2))
+    reference = ({"young": 10, "old": 40}, {"young": 1000, "old": 2000})
+    assert (
+        isratio(keyed, "x", "n", *reference, group_by=["area"], ageband="band")
+        .drop("band", strict=False)
+        .equals(fields)
+    )
+    shuffled = keyed.sample(fraction=1.0, shuffle=True, seed=5)
+    assert (
+        isratio(shuffled, "x", "n", *reference, group_by=["area"], ageband="band").sort("area").equals(fields)
+    )
+    with pytest.raises(ValueError, match="row position"):
+        isratio(LOCAL, "x", "n", [10, 40], [1000, 2000], group_by=["area"])
     # NA reference events and NA local population contribute 0 expected; NA events are ignored.
     gaps = LOCAL.with_columns(
         pl.when(pl.int_range(pl.len()) == 0).then(None).otherwise(pl.col("x_ref")).alias("x_ref"),

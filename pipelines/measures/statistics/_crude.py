@@ -19,8 +19,11 @@ def summed(cells: pl.DataFrame) -> pl.DataFrame:
 def compute(cells: pl.DataFrame, statistic: Callable, confidence: float, multiplier: float) -> pl.DataFrame:
     rows = summed(cells)
     has_population = rows.filter(pl.col("denominator") > 0)
-    scored = statistic(has_population, "numerator", "denominator", group_by=None,
+    # One statistic per row: rows are unique by KEYS, so grouping by KEYS sums nothing.
+    scored = statistic(has_population, "numerator", "denominator", group_by=KEYS,
                        confidence=confidence, multiplier=multiplier)
+    scored = has_population.join(scored.drop("numerator", "denominator"), on=KEYS, how="left",
+                                 nulls_equal=True, maintain_order="left")
     scored = scored.rename({"lowercl": "lower_ci", "uppercl": "upper_ci"})
     empty = rows.filter(pl.col("denominator").is_null() | (pl.col("denominator") <= 0)).with_columns(
         pl.lit(None, pl.Float64).alias("value"), pl.lit(None, pl.Float64).alias("lower_ci"),
