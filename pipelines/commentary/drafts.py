@@ -97,15 +97,15 @@ def _latest(p: Paragraph) -> None:
         if not p.sentences:
             p.say("No period has been published for this measure yet.")
         return
-    lead = "The latest published period is the" if p.has("withheld_period") else "In the"
+    lead = (f"In the latest published period, the {p['period']}," if p.has("withheld_period")
+            else f"In the {p['period']}")
     state = p["state"]
     if state == "suppressed":
-        p.say(f"{lead} {p['period']} {_noun(p)} is suppressed ({p['suppression_reason']}), "
-              "so it is not shown.")
+        p.say(f"{lead} {_noun(p)} is suppressed ({p['suppression_reason']}), so it is not shown.")
         return
     ci = (f" ({p['confidence']} CI {p['lower_ci']} to {p['upper_ci']})"
           if p.has("lower_ci", "upper_ci", "confidence") else "")
-    p.say(f"{lead} {p['period']} {_noun(p)} was {p['value']} {p['unit']}{ci}.")
+    p.say(f"{lead} {_noun(p)} was {p['value']} {p['unit']}{ci}.")
 
 
 def _national(p: Paragraph) -> None:

@@ -118,6 +118,16 @@ def facts_frame(fact_sets: Mapping[tuple[str, str], FactSet]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=FACT_COLUMNS)
 
 
+def fact_sets_from_frame(facts: pl.DataFrame) -> dict[tuple[str, str], FactSet]:
+    """The inverse of facts_frame: drafts are written from the exported facts table alone."""
+    out: dict[tuple[str, str], FactSet] = {}
+    for f in facts.iter_rows(named=True):
+        key = (f["district_code"], f["measure_id"])
+        fs = out.setdefault(key, FactSet(*key))
+        fs.facts[f["fact"]] = f
+    return out
+
+
 def _row(rows: pl.DataFrame, period_end: date, group_id: str = "total") -> dict | None:
     hit = rows.filter((pl.col("period_end") == period_end) & (pl.col("group_id") == group_id))
     return hit.row(0, named=True) if hit.height else None
