@@ -12,6 +12,9 @@ Two limit pairs: "2s" = 95% (tail p = 0.025) and "3s" = 99.8% (p = 0.001).
   on v in (0, 1) with lambda = (1 + O) v / (1 - v), halving the step from 0.5 until it is <= 1e-7:
   "high" side moves down while P(K <= O) < p, "low" side moves down while P(K >= O) > p.
   lower ratio = O / lambda_high, upper ratio = O / lambda_low.
+  The tail probabilities are PHE's own series sum (``poisson_cis``), not SciPy's exact tails: the
+  bisection's near-tie decisions depend on it (pack-methods.md 1.4; at O = 328 SciPy moves a 99.8%
+  limit by ~3e-6 relative).
 """
 
 from __future__ import annotations
@@ -20,9 +23,9 @@ from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
-from scipy.stats import norm, poisson
+from scipy.stats import norm
 
-__all__ = ["funnel_proportion_limits", "funnel_ratio_limits", "poisson_funnel"]
+__all__ = ["funnel_proportion_limits", "funnel_ratio_limits", "poisson_cis", "poisson_funnel"]
 
 _TAILS = {"2s": 0.025, "3s": 0.001}
 
@@ -59,10 +62,32 @@ def funnel_proportion_limits(
     return pl.DataFrame(columns)
 
 
+def poisson_cis(z: float, a: float, b: float) -> float:
+    """P(a <= K <= b) for K ~ Poisson(z), summed as PHE's ``poisson_cis`` (utils.R) does.
+
+    Unnormalised terms q_k = z^k / k! are added while k <= z or the term is still above 1e-10 of
+    the running total (tested before adding it); the sums are rescaled by 1e30 when the total
+    passes 1e30, and the result is normalised by the accumulated total, not by e^z. Kept
+    operation for operation, so that the funnel bisection takes PHE's branch at near-ties.
+    """
+    q, total, inside, k = 1.0, 0.0, 0.0, 0
+    while k <= z or q > total * 1e-10:
+        total += q
+        if a <= k <= b:
+            inside += q
+        if total > 1e30:
+            inside /= 1e30
+            total /= 1e30
+            q /= 1e30
+        k += 1
+        q = q * z / k
+    return inside / total
+
+
 def _moves_down(observed: int, mu: float, p: float, side: str) -> bool:
     if side == "low":
-        return bool(poisson.sf(observed - 1, mu) > p)  # P(K >= O)
-    return bool(poisson.cdf(observed, mu) < p)  # P(K <= O)
+        return poisson_cis(mu, observed, 1e10) > p  # P(K >= O)
+    return poisson_cis(mu, 0, observed) < p  # P(K <= O)
 
 
 def poisson_funnel(observed: int, p: float, side: str) -> float:

@@ -14,8 +14,18 @@ Rules (priority outside > trend > two-in-three > shift):
 4. shift: 7 or more consecutive points on the same side of the mean (a point on the mean breaks
    the run), all flagged.
 point_type is special_cause_improvement/concern by the rule's direction times the improvement
-direction, special_cause_neutral_high/low when the direction is neutral, else common_cause.
+direction, special_cause_neutral_high/low when the direction is neutral, else common_cause (whose
+rule label is "Common cause", never null).
 Groups with fewer than 13 points get ``short_group_warning`` (PTD warns at the same threshold).
+
+Making Data Count icons (pack-methods.md 3.1-3.2), per group from its **last** point:
+* variation: common_cause; improvement_high|low, concern_high|low, neutral_high|low, where high/low
+  is the side of the last point's signal (so improvement with direction "decrease" is
+  improvement_low, concern with direction "increase" is concern_low), as PTD's icons;
+* assurance against a target T with the last process limits: direction increase: T > upl ->
+  consistently_fail, T < lpl -> consistently_pass, else hit_and_miss; direction decrease: the
+  reverse; none without a target or with direction neutral. Strict inequalities as PTD and the
+  Power BI SPC visual; ``target_on_limit="pass_or_fail"`` applies MDC's "T >= UPL" wording instead.
 """
 
 from __future__ import annotations
@@ -27,7 +37,17 @@ import polars as pl
 
 from pipelines.stats._frames import group_keys, require_columns
 
-__all__ = ["spc", "LIMIT", "NEAR_LIMIT", "SCREEN_FACTOR", "SHORT_GROUP_POINTS"]
+__all__ = [
+    "spc",
+    "spc_icons",
+    "COMMON_CAUSE",
+    "LIMIT",
+    "NEAR_LIMIT",
+    "SCREEN_FACTOR",
+    "SHORT_GROUP_POINTS",
+    "ASSURANCE_ICONS",
+    "VARIATION_ICONS",
+]
 
 LIMIT = 2.66
 NEAR_LIMIT = 2 * LIMIT / 3
@@ -35,6 +55,18 @@ SCREEN_FACTOR = 3.267
 SHORT_GROUP_POINTS = 13
 _RUN = 7
 _DIRECTIONS = {"increase": 1, "decrease": -1, "neutral": 0}
+COMMON_CAUSE = "Common cause"
+VARIATION_ICONS = (
+    "common_cause",
+    "improvement_high",
+    "improvement_low",
+    "concern_high",
+    "concern_low",
+    "neutral_high",
+    "neutral_low",
+)
+ASSURANCE_ICONS = ("consistently_pass", "consistently_fail", "hit_and_miss")
+_TARGET = "target"
 
 
 def _limits(y: np.ndarray, fix_after: int | None, screen: bool) -> tuple[float, float]:
@@ -107,20 +139,48 @@ def _label_points(y, side, outside, close) -> list[str | None]:
         elif shift[i]:
             labels.append(f"7 Points {'Above' if above else 'Below'} CL")
         else:
-            labels.append(None)
+            labels.append(COMMON_CAUSE)
     return labels
 
 
-def _point_type(label: str | None, direction: int) -> str:
-    if label is None:
+def _rule_sign(label: str) -> int:
+    return 1 if ("Above" in label or "Increasing" in label) else -1
+
+
+def _point_type(label: str, direction: int) -> str:
+    if label == COMMON_CAUSE:
         return "common_cause"
-    sign = 1 if ("Above" in label or "Increasing" in label) else -1
+    sign = _rule_sign(label)
     if direction == 0:
         return f"special_cause_neutral_{'high' if sign > 0 else 'low'}"
     return "special_cause_improvement" if sign * direction > 0 else "special_cause_concern"
 
 
-def _one_group(group: pl.DataFrame, value: str, fix_after, screen, direction) -> pl.DataFrame:
+def _assurance(
+    target: float | None, lpl: float, upl: float, direction: int, on_limit_counts: bool
+) -> str | None:
+    if target is None or direction == 0 or np.isnan(upl):
+        return None
+    above = target >= upl if on_limit_counts else target > upl
+    below = target <= lpl if on_limit_counts else target < lpl
+    if above:
+        return "consistently_fail" if direction > 0 else "consistently_pass"
+    if below:
+        return "consistently_pass" if direction > 0 else "consistently_fail"
+    return "hit_and_miss"
+
+
+def _variation_icon(label: str, point_type: str) -> str:
+    """PTD's icon for the last point: the kind of signal and the side it is on."""
+    if point_type == "common_cause":
+        return "common_cause"
+    kind = point_type.removeprefix("special_cause_").split("_")[0]
+    return f"{kind}_{'high' if _rule_sign(label) > 0 else 'low'}"
+
+
+def _one_group(
+    group: pl.DataFrame, value: str, fix_after, screen, direction, on_limit_counts
+) -> pl.DataFrame:
     y = group.get_column(value).cast(pl.Float64).to_numpy()
     centre, amr = _limits(y, fix_after, screen)
     lpl, upl = centre - LIMIT * amr, centre + LIMIT * amr
@@ -130,6 +190,14 @@ def _one_group(group: pl.DataFrame, value: str, fix_after, screen, direction) ->
     close = ~outside & ((y < near_lpl) | (y > near_upl))
     labels = _label_points(y, side, outside, close)
     size = y.size
+    types = [_point_type(label, direction) for label in labels]
+    extra = []
+    if _TARGET in group.columns:
+        targets = group.get_column(_TARGET).drop_nulls()
+        target = None if targets.is_empty() else float(targets[-1])
+        extra.append(
+            pl.lit(_assurance(target, lpl, upl, direction, on_limit_counts), pl.String).alias("assurance")
+        )
     return group.with_columns(
         pl.Series("mean", np.full(size, centre)),
         pl.Series("amr", np.full(size, amr)).fill_nan(None),
@@ -141,25 +209,37 @@ def _one_group(group: pl.DataFrame, value: str, fix_after, screen, direction) ->
         pl.Series("relative_to_mean", side.astype(np.int8)),
         pl.Series("close_to_limits", close),
         pl.Series("special_cause_rule", labels, dtype=pl.String),
-        pl.Series("point_type", [_point_type(label, direction) for label in labels]),
+        pl.Series("point_type", types, dtype=pl.String),
         pl.Series("short_group_warning", np.full(size, size < SHORT_GROUP_POINTS)),
+        pl.lit(_variation_icon(labels[-1], types[-1])).alias("variation_icon"),
+        *extra,
     )
 
 
 def spc(
     df: pl.DataFrame,
     value: str,
-    date: str,
+    date: str | None = None,
     group_by: Sequence[str] | None = None,
     improvement_direction: str = "increase",
     fix_after_n_points: int | None = None,
     screen_outliers: bool = True,
+    target: float | str | None = None,
+    target_on_limit: str = "hit_and_miss",
 ) -> pl.DataFrame:
-    """XmR chart columns per group (None = one series), rows ordered by group then date.
+    """XmR chart columns per group (None = one series).
+
+    Rows are ordered by group then ``date``; with ``date=None`` the frame is a plain ordered series
+    and its row order within each group is kept. ``target`` is a number, a column name (e.g. a
+    milestone per district; the group's last non-null value is used) or None.
 
     Returns the input columns plus mean, amr, lpl, upl, near_lpl, near_upl, outside_limits,
-    relative_to_mean (-1/0/1), close_to_limits, special_cause_rule (PTD's label, null for common
-    cause), point_type and short_group_warning.
+    relative_to_mean (-1/0/1), close_to_limits, special_cause_rule (PTD's label, "Common cause"
+    for a point no rule flags), point_type, short_group_warning, variation_icon (the group's
+    icon, from its last point) and, when a target is given, ``target`` and ``assurance``
+    (consistently_pass / consistently_fail / hit_and_miss; null for direction "neutral").
+    ``target_on_limit``: "hit_and_miss" (PTD: a target exactly on a limit) or "pass_or_fail"
+    (MDC's written "target >= UPL").
     """
     keys = group_keys(group_by)
     require_columns(df, value, date, *keys)
@@ -167,9 +247,38 @@ def spc(
         raise ValueError("improvement_direction must be 'increase', 'decrease' or 'neutral'")
     if fix_after_n_points is not None and fix_after_n_points < 12:
         raise ValueError("fix_after_n_points must be at least 12")
+    if target_on_limit not in ("hit_and_miss", "pass_or_fail"):
+        raise ValueError("target_on_limit must be 'hit_and_miss' or 'pass_or_fail'")
     if df.get_column(value).cast(pl.Float64).fill_nan(None).null_count():
         raise ValueError(f"column {value!r} has missing values")
-    ordered = df.sort([*keys, date], maintain_order=True)
+    if df.is_empty():
+        raise ValueError("spc needs at least one point")
+    data = df
+    if isinstance(target, str):
+        require_columns(df, target)
+        data = df.with_columns(pl.col(target).cast(pl.Float64).alias(_TARGET))
+    elif target is not None:
+        data = df.with_columns(pl.lit(float(target)).alias(_TARGET))
+    order = [*keys, date] if date is not None else keys
+    ordered = data.sort(order, maintain_order=True) if order else data
     groups = ordered.partition_by(keys, maintain_order=True) if keys else [ordered]
     direction = _DIRECTIONS[improvement_direction]
-    return pl.concat([_one_group(g, value, fix_after_n_points, screen_outliers, direction) for g in groups])
+    on_limit_counts = target_on_limit == "pass_or_fail"
+    return pl.concat(
+        [
+            _one_group(g, value, fix_after_n_points, screen_outliers, direction, on_limit_counts)
+            for g in groups
+        ]
+    )
+
+
+def spc_icons(charted: pl.DataFrame, value: str, group_by: Sequence[str] | None = None) -> pl.DataFrame:
+    """One row per group of an ``spc`` result: the group keys, ``points``, and from the last point
+    ``value``, special_cause_rule, point_type, mean, lpl, upl, short_group_warning, variation_icon
+    and (if the chart had a target) target and assurance."""
+    keys = group_keys(group_by)
+    require_columns(charted, value, "variation_icon", *keys)
+    columns = [value, "special_cause_rule", "point_type", "mean", "lpl", "upl", "short_group_warning"]
+    columns += ["variation_icon"] + [c for c in (_TARGET, "assurance") if c in charted.columns]
+    exprs = [pl.len().alias("points")] + [pl.col(c).last() for c in columns]
+    return charted.group_by(keys, maintain_order=True).agg(exprs) if keys else charted.select(exprs)

@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.stats import spc
+from pipelines.stats import spc, spc_icons
 from pipelines.stats.spc import _runs_flag, _trend, _two_in_three
 from tests.stats._helpers import agrees_to_printed, read_fixture
 
@@ -170,7 +170,7 @@ def test_two_in_three_flags_only_the_close_points():
     values = BASE[:-1] + [14.8, 11.5, 15.0]  # 14.8 and 15.0 are close to the upper limit
     result = spc(_series(values), "y", "x", fix_after_n_points=19)
     rules = result.tail(3).get_column("special_cause_rule").to_list()
-    assert rules == ["2 in 3 Above CL", None, "2 in 3 Above CL"]
+    assert rules == ["2 in 3 Above CL", "Common cause", "2 in 3 Above CL"]
 
 
 def test_outside_outranks_trend():
@@ -188,3 +188,106 @@ def test_validation():
         spc(_series(BASE), "y", "x", improvement_direction="up")
     with pytest.raises(ValueError, match="missing"):
         spc(_series([1.0, None, 2.0]), "y", "x")
+
+
+# Plain ordered series, icons and assurance (Making Data Count, pack-methods.md 3.1-3.2), on
+# hand-built quarterly series: 12 quarters alternating 10/12 (mean 11, limits 5.68 and 16.32).
+QUARTERS = [10.0, 12.0] * 6
+
+
+def _quarterly(values) -> pl.DataFrame:
+    return pl.DataFrame({"quarter": [f"Q{i}" for i in range(len(values))], "rate": list(values)})
+
+
+def test_plain_ordered_series_without_a_date_keeps_row_order():
+    frame = _quarterly(QUARTERS + [30.0])
+    result = spc(frame, "rate", fix_after_n_points=12)
+    assert result["quarter"].to_list() == frame["quarter"].to_list()
+    assert result["special_cause_rule"].to_list() == ["Common cause"] * 12 + ["Above UCL"]
+    # Same numbers as with a date column in the same order.
+    dated = spc(_series(QUARTERS + [30.0]), "y", "x", fix_after_n_points=12)
+    assert result["upl"][0] == dated["upl"][0]
+    # Groups without dates: each keeps its own order.
+    two = pl.concat([frame.with_columns(g=pl.lit("a")), frame.reverse().with_columns(g=pl.lit("b"))])
+    grouped = spc(two, "rate", group_by=["g"], fix_after_n_points=12)
+    assert grouped.filter(pl.col("g") == "b")["rate"].to_list() == frame.reverse()["rate"].to_list()
+
+
+def test_common_cause_points_are_labelled_not_null():
+    result = spc(_quarterly(QUARTERS), "rate")
+    assert result["special_cause_rule"].null_count() == 0
+    assert set(result["special_cause_rule"]) == {"Common cause"}
+    assert set(result["point_type"]) == {"common_cause"}
+    assert result["variation_icon"].to_list() == ["common_cause"] * 12
+
+
+@pytest.mark.parametrize(
+    ("tail", "direction", "icon", "rule"),
+    [
+        ([11.0], "increase", "common_cause", "Common cause"),
+        ([30.0], "increase", "improvement_high", "Above UCL"),
+        ([30.0], "decrease", "concern_high", "Above UCL"),
+        ([0.0], "increase", "concern_low", "Below LCL"),
+        ([0.0], "decrease", "improvement_low", "Below LCL"),
+        ([30.0], "neutral", "neutral_high", "Above UCL"),
+        ([0.0], "neutral", "neutral_low", "Below LCL"),
+        # Shift: seven quarters at 11.5 (above the mean, inside the near limits).
+        ([11.5] * 7, "increase", "improvement_high", "7 Points Above CL"),
+        # Trend: seven falling quarters inside the limits.
+        (
+            [12.5, 12.0, 11.5, 11.0, 10.5, 10.0, 9.5],
+            "decrease",
+            "improvement_low",
+            "7 Point Trend (Decreasing)",
+        ),
+        # Two of three beyond the near limit (15.0, 15.2 > 14.55) on the same side.
+        ([15.0, 12.0, 15.2], "increase", "improvement_high", "2 in 3 Above CL"),
+    ],
+)
+def test_every_rule_gives_its_variation_icon(tail, direction, icon, rule):
+    result = spc(_quarterly(QUARTERS + tail), "rate", improvement_direction=direction, fix_after_n_points=12)
+    last = result.row(-1, named=True)
+    assert last["special_cause_rule"] == rule
+    assert last["variation_icon"] == icon
+    assert result["variation_icon"].n_unique() == 1  # one icon per series, from its last point
+
+
+@pytest.mark.parametrize(
+    ("target", "direction", "assurance"),
+    [
+        (20.0, "increase", "consistently_fail"),  # target above the upper limit 16.32
+        (3.0, "increase", "consistently_pass"),  # below the lower limit 5.68
+        (11.0, "increase", "hit_and_miss"),
+        (20.0, "decrease", "consistently_pass"),
+        (3.0, "decrease", "consistently_fail"),
+        (11.0, "decrease", "hit_and_miss"),
+        (20.0, "neutral", None),
+    ],
+)
+def test_assurance_icon_against_a_target(target, direction, assurance):
+    result = spc(_quarterly(QUARTERS), "rate", improvement_direction=direction, target=target)
+    assert result["assurance"].to_list() == [assurance] * 12
+    assert result["target"].to_list() == [target] * 12
+
+
+def test_target_exactly_on_a_limit_and_per_group_targets():
+    upl = 11 + 2.66 * 2
+    on_limit = spc(_quarterly(QUARTERS), "rate", target=upl)
+    assert on_limit["assurance"][0] == "hit_and_miss"  # PTD's strict inequality
+    mdc = spc(_quarterly(QUARTERS), "rate", target=upl, target_on_limit="pass_or_fail")
+    assert mdc["assurance"][0] == "consistently_fail"
+    frame = pl.concat(
+        [
+            _quarterly(QUARTERS).with_columns(d=pl.lit("a"), milestone=pl.lit(3.0)),
+            _quarterly(QUARTERS).with_columns(d=pl.lit("b"), milestone=pl.lit(None, pl.Float64)),
+        ]
+    )
+    charted = spc(frame, "rate", group_by=["d"], improvement_direction="decrease", target="milestone")
+    icons = spc_icons(charted, "rate", group_by=["d"])
+    assert icons["d"].to_list() == ["a", "b"]
+    assert icons["assurance"].to_list() == ["consistently_fail", None]
+    assert icons["points"].to_list() == [12, 12]
+    assert icons["variation_icon"].to_list() == ["common_cause", "common_cause"]
+    assert icons["rate"].to_list() == [12.0, 12.0]
+    with pytest.raises(ValueError, match="target_on_limit"):
+        spc(frame, "rate", target=3.0, target_on_limit="maybe")
