@@ -32,6 +32,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from pipelines import stats
+from pipelines.stats.decomposition import POPULATION_EFFECT
 from pipelines.commentary.facts import year_earlier
 
 DECOMPOSITION_COLUMNS = {
@@ -46,21 +47,21 @@ KEYS = ["measure_id", "decomposition", "district_code", "period_end"]
 
 
 def year_on_year(inputs: pl.DataFrame) -> pl.DataFrame:
-    """Each window beside the window ending a year earlier, per stratum: columns <x>_1 (then) and
-    <x>_2 (now). Withheld windows (either side) are dropped; a stratum missing on one side is 0."""
-    usable = inputs.filter(~pl.col("withheld").fill_null(False))
-    ends = usable.select("period_end").unique().to_series().to_list()
-    previous = pl.DataFrame({"period_end": ends,
-                             "previous_period_end": [year_earlier(d) for d in ends]},
-                            schema={"period_end": pl.Date, "previous_period_end": pl.Date})
-    now = usable.join(previous, on="period_end")
-    then = usable.rename({"period_end": "previous_period_end"}).drop("period_start", "withheld")
-    values = ["numerator", "denominator", "stays", "rate_part"]
-    pairs = now.join(then, on=["measure_id", "decomposition", "district_code", "previous_period_end",
-                               "stratum"], how="inner", suffix="_1")
-    return pairs.rename({v: f"{v}_2" for v in values}).select(
-        *KEYS, "previous_period_end", "stratum", *[f"{v}_1" for v in values],
-        *[f"{v}_2" for v in values])
+    """Each window beside the window ending a year earlier, in long form for pipelines.stats:
+    the rows of both windows, `side` = "before" | "after", keyed by the later window's end
+    (period_end) and the earlier one's (previous_period_end). Withheld windows are dropped, and
+    a district × decomposition is kept only where both windows are there."""
+    usable = inputs.filter(~pl.col("withheld").fill_null(False)).drop("withheld")
+    ends = set(usable.get_column("period_end").unique().to_list())
+    later = [d for d in sorted(ends) if year_earlier(d) in ends]
+    pairs = pl.DataFrame({"period_end": later, "previous_period_end": [year_earlier(d) for d in later]},
+                         schema={"period_end": pl.Date, "previous_period_end": pl.Date})
+    after = usable.join(pairs, on="period_end").with_columns(pl.lit("after").alias("side"))
+    before = (usable.rename({"period_end": "previous_period_end"})
+              .join(pairs, on="previous_period_end").with_columns(pl.lit("before").alias("side")))
+    both = pl.concat([before.select(after.columns), after])
+    complete = both.group_by(KEYS).agg(pl.col("side").n_unique().alias("sides")).filter(pl.col("sides") == 2)
+    return both.join(complete.drop("sides"), on=KEYS, how="semi").sort(*KEYS, "side", "stratum")
 
 
 def decompose(inputs: pl.DataFrame, multipliers: Mapping[str, float], min_count: int = 5) -> pl.DataFrame:
@@ -68,14 +69,86 @@ def decompose(inputs: pl.DataFrame, multipliers: Mapping[str, float], min_count:
     pairs = year_on_year(inputs)
     parts = []
     for (kind,), rows in pairs.partition_by("decomposition", as_dict=True).items():
-        mult = rows["measure_id"].replace_strict(dict(multipliers), return_dtype=pl.Float64)
-        rows = rows.with_columns(mult.alias("multiplier"))
-        parts.append(_SPLITS[kind](rows))
+        for (measure_id,), one in rows.partition_by("measure_id", as_dict=True).items():
+            split = _SPLITS[kind](one, float(multipliers.get(measure_id, 1.0)))
+            previous = one.select(KEYS[:-1] + ["period_end", "previous_period_end"]).unique()
+            parts.append(split.join(previous, on=["district_code", "period_end"]))
     if not parts:
         return pl.DataFrame(schema=DECOMPOSITION_COLUMNS)
     out = pl.concat(parts, how="diagonal_relaxed")
     return _suppress(out, min_count).select(list(DECOMPOSITION_COLUMNS)).cast(DECOMPOSITION_COLUMNS).sort(
         "measure_id", "decomposition", "district_code", "period_end", "component")
+
+
+def _events_min(one: pl.DataFrame, by: str, column: str = "numerator") -> pl.DataFrame:
+    """The smallest non-zero count of a stratum in the two years (the events a part rests on)."""
+    return one.group_by("district_code", "period_end", by).agg(
+        pl.col(column).filter(pl.col(column) > 0).min().alias("events_min"))
+
+
+def _kitagawa_ethnic(one: pl.DataFrame, multiplier: float) -> pl.DataFrame:
+    k = stats.kitagawa(one, "stratum", "numerator", "denominator", "side", "before", "after",
+                       group_by=["district_code", "period_end"], multiplier=multiplier)
+    k = k.join(_events_min(one, "stratum"), on=["district_code", "period_end", "stratum"], how="left")
+    common = [pl.col("change").alias("total_change"), pl.col("crude_before").alias("value_previous"),
+              pl.col("crude_after").alias("value_latest"), "events_min", "district_code", "period_end"]
+    # A group with no children in either year has no rate and no share: it adds nothing.
+    k = k.with_columns(pl.col("rate_effect", "composition_effect").fill_null(0.0))
+    label = pl.col("stratum").replace_strict(GROUP_LABELS, default=pl.col("stratum"))
+    rates = k.select(pl.concat_str(pl.lit("rate:"), "stratum").alias("component"),
+                     pl.concat_str(pl.lit("the rate for "), label).alias("label"),
+                     pl.col("rate_effect").alias("contribution"), *common)
+    mix = k.select(pl.concat_str(pl.lit("mix:"), "stratum").alias("component"),
+                   pl.concat_str(pl.lit("the population share of "), label).alias("label"),
+                   pl.col("composition_effect").alias("contribution"), *common)
+    return pl.concat([rates, mix]).with_columns(pl.lit("ethnic_group").alias("decomposition"),
+                                                pl.lit(one.item(0, "measure_id")).alias("measure_id"))
+
+
+def _additive_condition(one: pl.DataFrame, multiplier: float) -> pl.DataFrame:
+    c = stats.cause_contributions(one, "stratum", "numerator", "side", "before", "after",
+                                  population="denominator", group_by=["district_code", "period_end"],
+                                  multiplier=multiplier)
+    return _causes(c, one, "condition_group")
+
+
+def _cause_parts(one: pl.DataFrame, multiplier: float) -> pl.DataFrame:
+    # Each part is already a rate (its share of the DSR): its change is the contribution.
+    c = stats.cause_contributions(one, "stratum", "rate_part", "side", "before", "after",
+                                  group_by=["district_code", "period_end"])
+    return _causes(c, one, "cause_group")
+
+
+def _causes(c: pl.DataFrame, one: pl.DataFrame, kind: str) -> pl.DataFrame:
+    c = c.join(_events_min(one, "stratum"), on=["district_code", "period_end", "stratum"], how="left")
+    label = pl.col("stratum").str.replace_all("_", " ").str.to_lowercase()
+    return c.select(
+        pl.col("stratum").alias("component"),
+        pl.when(pl.col("stratum") == POPULATION_EFFECT).then(pl.lit("the change in population"))
+        .otherwise(pl.concat_str(label, pl.lit(" admissions" if kind == "condition_group" else " deaths")))
+        .alias("label"),
+        "contribution", pl.col("change").alias("total_change"), pl.col("total_before").alias("value_previous"),
+        pl.col("total_after").alias("value_latest"), "events_min", "district_code", "period_end",
+        pl.lit(kind).alias("decomposition"), pl.lit(one.item(0, "measure_id")).alias("measure_id"))
+
+
+def _admissions_los(one: pl.DataFrame, multiplier: float) -> pl.DataFrame:
+    factors = one.with_columns(
+        (pl.col("stays") / pl.col("denominator") * multiplier).alias("admissions"),
+        (pl.col("numerator") / pl.col("stays")).alias("length_of_stay"))
+    p = stats.product_change(factors, "admissions", "length_of_stay", "side", "before", "after",
+                             group_by=["district_code", "period_end"])
+    p = p.join(_events_min(one, "stratum", "stays").drop("stratum"), on=["district_code", "period_end"],
+               how="left")
+    common = [pl.col("change").alias("total_change"), pl.col("value_before").alias("value_previous"),
+              pl.col("value_after").alias("value_latest"), "events_min", "district_code", "period_end"]
+    return pl.concat([
+        p.select(pl.lit("admissions").alias("component"), pl.lit("admissions per person").alias("label"),
+                 pl.col("admissions_effect").alias("contribution"), *common),
+        p.select(pl.lit("length_of_stay").alias("component"), pl.lit("length of stay").alias("label"),
+                 pl.col("length_of_stay_effect").alias("contribution"), *common),
+    ]).with_columns(pl.lit("admissions_los").alias("decomposition"),
+                    pl.lit(one.item(0, "measure_id")).alias("measure_id"))
 
 
 def _suppress(parts: pl.DataFrame, min_count: int) -> pl.DataFrame:
@@ -94,22 +167,6 @@ def published_decomposition(decomposition: pl.DataFrame) -> pl.DataFrame:
     warehouse keeps it for analysts, as marts.measures does)."""
     return decomposition.with_columns(
         pl.when(pl.col("suppressed")).then(None).otherwise(pl.col("contribution")).alias("contribution"))
-
-
-def _kitagawa_ethnic(rows: pl.DataFrame) -> pl.DataFrame:
-    raise NotImplementedError("waiting for pipelines.stats.kitagawa (branch stats)")
-
-
-def _additive_condition(rows: pl.DataFrame) -> pl.DataFrame:
-    raise NotImplementedError("waiting for pipelines.stats additive split (branch stats)")
-
-
-def _cause_parts(rows: pl.DataFrame) -> pl.DataFrame:
-    raise NotImplementedError("waiting for pipelines.stats additive split (branch stats)")
-
-
-def _admissions_los(rows: pl.DataFrame) -> pl.DataFrame:
-    raise NotImplementedError("waiting for pipelines.stats.kitagawa (branch stats)")
 
 
 _SPLITS = {

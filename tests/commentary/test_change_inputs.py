@@ -128,8 +128,8 @@ def test_year_on_year_pairs_windows_a_year_apart(inputs):
     pairs = year_on_year(inputs)
     dental = pairs.filter((pl.col("decomposition") == "condition_group") & (pl.col("district_code") == "011")
                           & (pl.col("stratum") == "Dental"))
-    assert dental.select("period_end", "previous_period_end", "numerator_1", "numerator_2").rows() == [
-        (Y25[1], Y24[1], 7.0, 10.0)]
+    assert dental.select("side", "period_end", "previous_period_end", "numerator").rows() == [
+        ("after", Y25[1], Y24[1], 10.0), ("before", Y25[1], Y24[1], 7.0)]
 
 
 def test_a_withheld_window_gives_no_pair(con):
