@@ -178,9 +178,9 @@ def _milestones(p: Paragraph, measure_id: str) -> None:
         who = "" if g == "total" else f" for {GROUP_NAMES[g]}"
         current = f" (now {p[f'{key}_value']})" if p.has(f"{key}_value") else ""
         if p.has(f"{key}_met"):
-            p.say(f"The {p[f'{key}_label']} milestone{who} of {p[key]}{current} is already {p[f'{key}_met']}.")
+            p.say(f"The milestone{who} for the {p[f'{key}_label']}, {p[key]}{current}, is already {p[f'{key}_met']}.")
         elif p.has(f"{key}_events", f"{key}_per", f"{key}_change"):
-            p.say(f"Reaching the {p[f'{key}_label']} milestone{who} of {p[key]}{current} would take "
+            p.say(f"Reaching the milestone{who} for the {p[f'{key}_label']}, {p[key]}{current}, would take "
                   f"about {p[f'{key}_events']} {p[f'{key}_change']} {noun} {p[f'{key}_per']}, "
                   "with the population unchanged.")
 

@@ -93,8 +93,8 @@ def build_facts(
     targets: pl.DataFrame | None = None,
 ) -> dict[tuple[str, str], FactSet]:
     """(district_code, measure_id) → its facts, for every district (and New Zealand) and measure
-    with a headline series. `targets` (optional): district_code, measure_id, group_id,
-    target_value, target_label — the milestone to say "what it would take" for."""
+    with a headline series. `targets` (optional): the pack's milestones (targets.py) — the next
+    milestone of each group is the one to say "what it would take" for."""
     m = normalise_measures(measures).filter((pl.col("breakdown") == "") & pl.col("period_end").is_not_null())
     e = normalise_equity(equity).filter(pl.col("breakdown") == "")
     t = normalise_trend(trend).filter((pl.col("breakdown") == "") & (pl.col("group_id") == "total"))
@@ -295,11 +295,10 @@ def _decomposition(fs: FactSet, decomposition: pl.DataFrame) -> None:
 
 def _milestone(fs: FactSet, rows: pl.DataFrame, targets: pl.DataFrame) -> None:
     from pipelines.commentary.milestones import events_to_reach
+    from pipelines.commentary.targets import next_milestones
 
     end = fs.facts["period"]["period_end"]
-    mine = targets.filter((pl.col("district_code") == fs.district_code)
-                          & (pl.col("measure_id") == fs.measure_id))
-    for target in mine.iter_rows(named=True):
+    for target in next_milestones(targets, fs.district_code, fs.measure_id, end).iter_rows(named=True):
         g = target["group_id"]
         r = _row(rows, end, g)
         if r is None or _state(r) != "published" or not is_number(r["denominator"]):

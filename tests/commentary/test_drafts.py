@@ -3,6 +3,8 @@ withholding, incomplete definitions and series breaks said in words, never as nu
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 import pytest
 
@@ -123,16 +125,17 @@ def test_milestone_sentences_from_hand_built_targets(tables):
     maori = measure_row("011", DEC25, 1500.0, group="maori", denominator=6_000.0)
     pacific = measure_row("011", DEC25, 700.0, group="pacific", denominator=6_000.0)
     m = pl.concat([m, measures([maori, pacific])], how="vertical_relaxed")
-    targets = pl.DataFrame({"district_code": ["011"] * 3, "measure_id": ["ash_0_4"] * 3,
-                            "group_id": ["total", "maori", "pacific"],
-                            "target_value": [900.0, 1300.0, 800.0], "target_label": ["2026/27"] * 3})
+    targets = pl.DataFrame({  # the pack's targets shape; the 2025 milestone is past, so 2027's is next
+        "district_code": ["011"] * 4, "measure_id": ["ash_0_4"] * 4, "year": [2025, 2027, 2027, 2027],
+        "group": ["total", "total", "maori", "pacific"], "milestone": [100.0, 900.0, 1300.0, 800.0],
+        "period_end": [date(2025, 6, 30)] + [date(2027, 6, 30)] * 3})
     drafts, facts = _drafts(m, e, t, targets=targets)
     text = _paragraph(drafts, "011")
-    assert ("Reaching the 2026/27 milestone of 900.0 would take about 9 fewer admissions a quarter, "
-            "with the population unchanged.") in text
+    assert ("Reaching the milestone for the year to Jun 2027, 900.0, would take about 9 fewer admissions "
+            "a quarter, with the population unchanged.") in text
     # 200 × 6,000 / 100,000 / 4 = 3
-    assert ("Reaching the 2026/27 milestone for Māori of 1,300.0 (now 1,500.0) would take about 3 fewer "
-            "admissions a quarter") in text
-    assert "The 2026/27 milestone for Pacific of 800.0 (now 700.0) is already met." in text
+    assert ("Reaching the milestone for Māori for the year to Jun 2027, 1,300.0 (now 1,500.0), would take "
+            "about 3 fewer admissions a quarter") in text
+    assert "The milestone for Pacific for the year to Jun 2027, 800.0 (now 700.0), is already met." in text
     assert numbers_untraced(drafts, facts) == []
     assert facts_unmatched(facts, m, e) == []
