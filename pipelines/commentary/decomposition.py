@@ -19,10 +19,12 @@ not share a quarter (pack-methods §6.3).
 The arithmetic is pipelines.stats' (Kitagawa, additive split); this module pairs the windows,
 labels the parts and suppresses parts resting on small counts.
 
-Suppression: a part is flagged suppressed (and published_decomposition blanks it) when the events behind it (its stratum's numerator in
-either year) number 1 to min_count − 1; when that leaves exactly one part of a change hidden, the
-smallest remaining part is hidden too, so the total cannot give it away. Withheld windows give
-no decomposition.
+Suppression (the measure's own threshold: 5 events, 10 deaths for a DSR, 5 stays for bed
+days): a part is flagged suppressed (and published_decomposition blanks it) when the events
+behind it (its stratum's count in either year) number 1 to threshold − 1; a change whose
+headline count is that small is suppressed whole, values included. When exactly one part of a
+change is hidden, the smallest remaining part is hidden too, so the total cannot give it away.
+Withheld windows give no decomposition.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ DECOMPOSITION_COLUMNS = {
     "period_end": pl.Date, "previous_period_end": pl.Date, "component": pl.String,
     "label": pl.String, "contribution": pl.Float64, "total_change": pl.Float64,
     "value_previous": pl.Float64, "value_latest": pl.Float64, "suppressed": pl.Boolean,
+    "total_suppressed": pl.Boolean,
 }
 GROUP_LABELS = {"maori": "Māori", "pacific": "Pacific", "asian": "Asian",
                 "european_other": "European/Other"}
@@ -64,19 +67,29 @@ def year_on_year(inputs: pl.DataFrame) -> pl.DataFrame:
     return both.join(complete.drop("sides"), on=KEYS, how="semi").sort(*KEYS, "side", "stratum")
 
 
-def decompose(inputs: pl.DataFrame, multipliers: Mapping[str, float], min_count: int = 5) -> pl.DataFrame:
-    """marts.change_decomposition: every part of every year-on-year change in change_inputs."""
+def decompose(inputs: pl.DataFrame, multipliers: Mapping[str, float],
+              min_counts: Mapping[str, int] | None = None) -> pl.DataFrame:
+    """marts.change_decomposition: every part of every year-on-year change in change_inputs.
+    min_counts: the measure's suppression threshold (events a published value needs; 5 if
+    not given)."""
     pairs = year_on_year(inputs)
     parts = []
     for (kind,), rows in pairs.partition_by("decomposition", as_dict=True).items():
         for (measure_id,), one in rows.partition_by("measure_id", as_dict=True).items():
             split = _SPLITS[kind](one, float(multipliers.get(measure_id, 1.0)))
-            previous = one.select(KEYS[:-1] + ["period_end", "previous_period_end"]).unique()
-            parts.append(split.join(previous, on=["district_code", "period_end"]))
+            previous = one.select("district_code", "period_end", "previous_period_end").unique()
+            count = "stays" if kind == "admissions_los" else "numerator"
+            totals = (one.group_by("district_code", "period_end", "side").agg(pl.col(count).sum())
+                      .group_by("district_code", "period_end")
+                      .agg(pl.col(count).filter(pl.col(count) > 0).min().alias("total_min")))
+            threshold = (min_counts or {}).get(measure_id, 5)
+            parts.append(split.join(previous, on=["district_code", "period_end"])
+                         .join(totals, on=["district_code", "period_end"], how="left")
+                         .with_columns(pl.lit(threshold).alias("min_count")))
     if not parts:
         return pl.DataFrame(schema=DECOMPOSITION_COLUMNS)
     out = pl.concat(parts, how="diagonal_relaxed")
-    return _suppress(out, min_count).select(list(DECOMPOSITION_COLUMNS)).cast(DECOMPOSITION_COLUMNS).sort(
+    return _suppress(out).select(list(DECOMPOSITION_COLUMNS)).cast(DECOMPOSITION_COLUMNS).sort(
         "measure_id", "decomposition", "district_code", "period_end", "component")
 
 
@@ -151,10 +164,12 @@ def _admissions_los(one: pl.DataFrame, multiplier: float) -> pl.DataFrame:
                     pl.lit(one.item(0, "measure_id")).alias("measure_id"))
 
 
-def _suppress(parts: pl.DataFrame, min_count: int) -> pl.DataFrame:
+def _suppress(parts: pl.DataFrame) -> pl.DataFrame:
     keys = ["measure_id", "decomposition", "district_code", "period_end"]
-    small = pl.col("events_min").is_between(1, min_count - 1)
-    parts = parts.with_columns(small.fill_null(False).alias("suppressed"))
+    small = pl.col("events_min").is_between(1, pl.col("min_count") - 1).fill_null(False)
+    # A change whose headline rests on too few events is not published at all, parts included.
+    total_small = pl.col("total_min").is_between(1, pl.col("min_count") - 1).fill_null(False)
+    parts = parts.with_columns((small | total_small).alias("suppressed"), total_small.alias("total_suppressed"))
     # Exactly one hidden part in a change: hide the smallest other part too (the line rule).
     lone = pl.col("suppressed").sum().over(keys) == 1
     rank = pl.when(~pl.col("suppressed")).then(pl.col("contribution").abs()).otherwise(None) \
@@ -163,10 +178,14 @@ def _suppress(parts: pl.DataFrame, min_count: int) -> pl.DataFrame:
 
 
 def published_decomposition(decomposition: pl.DataFrame) -> pl.DataFrame:
-    """What leaves the warehouse: suppressed parts keep their row and lose their number (the
-    warehouse keeps it for analysts, as marts.measures does)."""
+    """What leaves the warehouse: suppressed parts keep their row and lose their number, and a
+    change resting on too few events loses its values too (the warehouse keeps them for
+    analysts, as marts.measures does)."""
+    hide_total = pl.col("total_suppressed")
     return decomposition.with_columns(
-        pl.when(pl.col("suppressed")).then(None).otherwise(pl.col("contribution")).alias("contribution"))
+        pl.when(pl.col("suppressed")).then(None).otherwise(pl.col("contribution")).alias("contribution"),
+        *[pl.when(hide_total).then(None).otherwise(pl.col(c)).alias(c)
+          for c in ("total_change", "value_previous", "value_latest")])
 
 
 _SPLITS = {

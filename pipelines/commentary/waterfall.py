@@ -32,6 +32,8 @@ def waterfall_figure(parts: pl.DataFrame, *, title: str, unit: str, period_label
     if keys.height != 1:
         raise ValueError("waterfall_figure: parts of more than one change")
     first = parts.row(0, named=True)
+    if first["total_change"] is None:
+        raise ValueError("waterfall_figure: the change is suppressed (too few events)")
     shown = parts.filter(~pl.col("suppressed")).sort(pl.col("contribution").abs(), descending=True)
     labels = [previous_label] + shown["label"].to_list()
     values = [first["value_previous"]] + shown["contribution"].to_list()

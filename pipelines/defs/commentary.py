@@ -29,6 +29,7 @@ from pipelines.commentary.targets import load_targets
 from pipelines.config import PROJECT_ROOT, SQL_DIR
 from pipelines.defs.resources import Warehouse
 from pipelines.measures.definitions import default_config
+from pipelines.measures.publish import suppression_rule
 from pipelines.warehouse import read_sql, table_exists
 
 OVERRIDES_DIR = PROJECT_ROOT / "commentary" / "overrides"
@@ -76,8 +77,8 @@ def change_decomposition(warehouse: Warehouse) -> dg.MaterializeResult:
         built = build_change_inputs(con, config)
         inputs = con.sql("SELECT * FROM marts.change_inputs").pl()
         multipliers = {m.measure_id: m.multiplier for m in config.measures.values()}
-        min_count = int(config.suppression.get("min_numerator_count", 5))
-        parts = decompose(inputs, multipliers, min_count)
+        thresholds = {m.measure_id: suppression_rule(m, config)[1] for m in config.measures.values()}
+        parts = decompose(inputs, multipliers, thresholds)
         _replace(con, "marts.change_decomposition", parts)
     path = _export(warehouse, "slm_change_decomposition", published_decomposition(parts))
     return dg.MaterializeResult(metadata={

@@ -9,7 +9,7 @@ import polars as pl
 from pipelines.dashboards.frames import EQUITY_COLUMNS, MEASURES_COLUMNS, TREND_COLUMNS
 
 DEC24, DEC25 = date(2024, 12, 31), date(2025, 12, 31)
-NAMES = {"011": "Northland", "023": "Counties Manukau", "000": "New Zealand"}
+NAMES = {"011": "Northland", "021": "Waitematā", "023": "Counties Manukau", "000": "New Zealand"}
 
 
 def measure_row(district: str, period_end: date, value: float | None, *, group: str = "total",
