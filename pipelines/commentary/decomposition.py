@@ -34,8 +34,8 @@ from collections.abc import Mapping
 import polars as pl
 
 from pipelines import stats
-from pipelines.stats.decomposition import POPULATION_EFFECT
 from pipelines.commentary.facts import year_earlier
+from pipelines.stats.decomposition import POPULATION_EFFECT
 
 DECOMPOSITION_COLUMNS = {
     "measure_id": pl.String, "decomposition": pl.String, "district_code": pl.String,

@@ -112,9 +112,13 @@ def ordered_measures(ids: list[str], order: Sequence[str]) -> list[str]:
 
 def district_context(
     code: str, m: pl.DataFrame, e: pl.DataFrame, t: pl.DataFrame, notes: Mapping[str, str],
-    order: Sequence[str] = (),
+    order: Sequence[str] = (), commentary: pl.DataFrame | None = None,
+    decomposition: pl.DataFrame | None = None,
 ) -> dict:
     """Template context for one district. m/e/t are the normalised marts (all districts)."""
+    # Imported here: pipelines.commentary itself uses pipelines.dashboards.frames.
+    from pipelines.commentary.page import commentary_block, waterfall_figures
+
     dm = m.filter(pl.col("district_code") == code)
     national = m.filter((pl.col("district_code") == NATIONAL_CODE) & (pl.col("group_id") == "total"))
     sections = []
@@ -138,7 +142,14 @@ def district_context(
                 "withheld": withheld_periods(rows),
                 "table": latest_table(rows, eq),
             })
-        sections.append({**_measure_meta(mm, notes), "series": series})
+        meta = _measure_meta(mm, notes)
+        labels = dict(mm.select("period_end", "period_label").unique().iter_rows())
+        waterfalls = waterfall_figures(decomposition, code, measure_id, meta["unit"],
+                                       meta["direction"] != "higher is better", labels)
+        sections.append({**meta, "series": series,
+                         "commentary": commentary_block(commentary, code, measure_id),
+                         "waterfalls": [figure_html(fig, _series_id("waterfall", code, measure_id, kind))
+                                        for kind, fig in waterfalls]})
     return {
         "district_code": code,
         "district_name": dm.get_column("district_name").first(),
@@ -213,6 +224,8 @@ def build_dashboards(
     templates_dir: Path | None = None,
     definition_notes: Mapping[str, str] | None = None,
     measure_order: Sequence[str] = (),
+    commentary: pl.DataFrame | None = None,
+    decomposition: pl.DataFrame | None = None,
 ) -> list[Path]:
     """Write one HTML page per district plus index.html into out_dir; return the paths written.
 
@@ -242,7 +255,8 @@ def build_dashboards(
     page = env.get_template("district.html.j2")
     for code, name in districts:
         path = out_dir / district_file_name(code, name)
-        _write(path, page.render(**base, **district_context(code, m, e, t, notes, measure_order)))
+        _write(path, page.render(**base, **district_context(code, m, e, t, notes, measure_order,
+                                                            commentary, decomposition)))
         written.append(path)
     index = out_dir / "index.html"
     _write(index, env.get_template("index.html.j2").render(**base, **index_context(m, e, districts, notes, measure_order)))

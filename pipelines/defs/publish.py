@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from pipelines.commentary.page import commentary_tables
 from pipelines.config import SQL_DIR
 from pipelines.dashboards import build_dashboards
 from pipelines.defs.resources import Warehouse
@@ -42,7 +43,7 @@ def measures_export(warehouse: Warehouse) -> dg.MaterializeResult:
     })
 
 
-@dg.asset(group_name="publish", deps=MEASURE_ASSETS, kinds={"plotly", "html"},
+@dg.asset(group_name="publish", deps=[*MEASURE_ASSETS, dg.AssetKey("commentary")], kinds={"plotly", "html"},
           description="One offline HTML dashboard per district plus a national overview.")
 def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as con:
@@ -50,12 +51,14 @@ def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
         equity = published(con, "equity_export")
         trend = con.sql("SELECT * FROM marts.trend").pl()
         dq = published(con, "dq_summary")
+        commentary, decomposition = commentary_tables(con)
     as_of = _latest_label(measures) or "no data"
     notes = {m.measure_id: m.settings["definition_note"] for m in measures_with_sql()
              if m.settings.get("definition_note")}
     pages = build_dashboards(measures, equity, trend, dq, Path(warehouse.dashboards), as_of,
                              definition_notes=notes,
-                             measure_order=[m.measure_id for m in measures_with_sql()])
+                             measure_order=[m.measure_id for m in measures_with_sql()],
+                             commentary=commentary, decomposition=decomposition)
     index = next((p for p in pages if p.name == "index.html"), None)
     return dg.MaterializeResult(metadata={
         "pages": len(pages),
