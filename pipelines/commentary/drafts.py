@@ -105,7 +105,8 @@ def _latest(p: Paragraph) -> None:
         return
     ci = (f" ({p['confidence']} CI {p['lower_ci']} to {p['upper_ci']})"
           if p.has("lower_ci", "upper_ci", "confidence") else "")
-    p.say(f"{lead} {_noun(p)} was {p['value']} {p['unit']}{ci}.")
+    unit = f"({p['unit']})" if _noun(p) == "the score" else p["unit"]
+    p.say(f"{lead} {_noun(p)} was {p['value']} {unit}{ci}.")
 
 
 def _national(p: Paragraph) -> None:

@@ -63,10 +63,12 @@ class FactSet:
     district_code: str
     measure_id: str
     facts: dict[str, dict] = field(default_factory=dict)
+    breakdown: str = ""  # the headline series' breakdown ("" for most measures)
 
     def add(self, fact: str, text: str, value: float | None, source: str, *, source_district: str,
-            period_end: date | None, group_id: str = "total", breakdown: str = "",
+            period_end: date | None, group_id: str = "total", breakdown: str | None = None,
             column: str = "") -> str:
+        breakdown = self.breakdown if breakdown is None else breakdown
         self.facts[fact] = {
             "fact_id": f"{self.district_code}:{self.measure_id}:{fact}",
             "district_code": self.district_code, "measure_id": self.measure_id, "fact": fact,
@@ -91,17 +93,20 @@ def build_facts(
     trend: pl.DataFrame,
     decomposition: pl.DataFrame | None = None,
     targets: pl.DataFrame | None = None,
+    headlines: Mapping[str, str] | None = None,
 ) -> dict[tuple[str, str], FactSet]:
     """(district_code, measure_id) → its facts, for every district (and New Zealand) and measure
     with a headline series. `targets` (optional): the pack's milestones (targets.py) — the next
-    milestone of each group is the one to say "what it would take" for."""
-    m = normalise_measures(measures).filter((pl.col("breakdown") == "") & pl.col("period_end").is_not_null())
-    e = normalise_equity(equity).filter(pl.col("breakdown") == "")
-    t = normalise_trend(trend).filter((pl.col("breakdown") == "") & (pl.col("group_id") == "total"))
+    milestone of each group is the one to say "what it would take" for. `headlines`: measure_id
+    → the breakdown of its headline series where that is not "" (patient experience)."""
+    headline = _headline_filter(headlines or {})
+    m = normalise_measures(measures).filter(headline & pl.col("period_end").is_not_null())
+    e = normalise_equity(equity).filter(headline)
+    t = normalise_trend(trend).filter(headline & (pl.col("group_id") == "total"))
     out: dict[tuple[str, str], FactSet] = {}
     for (district, measure_id), rows in m.partition_by(
             ["district_code", "measure_id"], as_dict=True, maintain_order=True).items():
-        fs = FactSet(district, measure_id)
+        fs = FactSet(district, measure_id, breakdown=rows.item(0, "breakdown"))
         _headline(fs, rows, m, t)
         if "period" in fs:
             _equity(fs, rows, e)
@@ -111,6 +116,11 @@ def build_facts(
                 _milestone(fs, rows, targets)
         out[(district, measure_id)] = fs
     return out
+
+
+def _headline_filter(headlines: Mapping[str, str]) -> pl.Expr:
+    wanted = pl.col("measure_id").replace_strict(dict(headlines), default="", return_dtype=pl.String)
+    return pl.col("breakdown") == wanted
 
 
 def facts_frame(fact_sets: Mapping[tuple[str, str], FactSet]) -> pl.DataFrame:
@@ -124,6 +134,8 @@ def fact_sets_from_frame(facts: pl.DataFrame) -> dict[tuple[str, str], FactSet]:
     for f in facts.iter_rows(named=True):
         key = (f["district_code"], f["measure_id"])
         fs = out.setdefault(key, FactSet(*key))
+        if f["source"] == MEASURES:
+            fs.breakdown = f["breakdown"]
         fs.facts[f["fact"]] = f
     return out
 
@@ -217,7 +229,8 @@ def _describe(fs: FactSet, r: dict, prefix: str, m: pl.DataFrame, t: pl.DataFram
                source_district=d, period_end=end, column="confidence")
     if d != NATIONAL_CODE:
         nz = _row(m.filter((pl.col("district_code") == NATIONAL_CODE)
-                           & (pl.col("measure_id") == fs.measure_id)), end)
+                           & (pl.col("measure_id") == fs.measure_id)
+                           & (pl.col("breakdown") == fs.breakdown)), end)
         if nz is not None and _state(nz) == "published":
             fs.add("nz_value", _value_text(nz), nz["value"], MEASURES, source_district=NATIONAL_CODE,
                    period_end=end, column="value")
@@ -283,14 +296,15 @@ def _decomposition(fs: FactSet, decomposition: pl.DataFrame) -> None:
     decimals = value_decimals(fs.text("unit"))
     for (kind,), rows in mine.partition_by("decomposition", as_dict=True, maintain_order=True).items():
         top = rows.sort(pl.col("contribution").abs(), "component", descending=[True, False]).row(0, named=True)
+        # group_id holds the part (component) and column the decomposition it belongs to.
         fs.add(f"{kind}_top", top["label"], None, DECOMPOSITION, source_district=fs.district_code,
-               period_end=end, breakdown=kind, column="label")
+               period_end=end, group_id=top["component"], column=f"label ({kind})")
         fs.add(f"{kind}_top_contribution", fmt_number(abs(top["contribution"]), decimals),
                top["contribution"], DECOMPOSITION, source_district=fs.district_code, period_end=end,
-               group_id=top["component"], breakdown=kind, column="contribution")
+               group_id=top["component"], column=f"contribution ({kind})")
         fs.add(f"{kind}_top_direction", "up" if top["contribution"] > 0 else "down", None,
                DECOMPOSITION, source_district=fs.district_code, period_end=end,
-               group_id=top["component"], breakdown=kind, column="sign of contribution")
+               group_id=top["component"], column=f"sign of contribution ({kind})")
 
 
 def _milestone(fs: FactSet, rows: pl.DataFrame, targets: pl.DataFrame) -> None:

@@ -74,9 +74,9 @@ def facts_unmatched(facts: pl.DataFrame, measures: pl.DataFrame, equity: pl.Data
                 problems += _number(where, f, cell["rate_ratio"], fmt_ratio(cell["rate_ratio"])
                                     if cell["rate_ratio"] is not None else "")
         elif f["source"] == DERIVED and f["fact"] == "change":
-            now = _cell(m, f["source_district"], f["measure_id"], f["period_end"], "total", "")
+            now = _cell(m, f["source_district"], f["measure_id"], f["period_end"], "total", f["breakdown"])
             before = _cell(m, f["source_district"], f["measure_id"], year_earlier(f["period_end"]),
-                           "total", "")
+                           "total", f["breakdown"])
             if now is None or before is None or now["value"] is None or before["value"] is None:
                 problems.append(f"{where}: a change needs both years published")
             else:

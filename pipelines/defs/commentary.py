@@ -34,6 +34,8 @@ from pipelines.warehouse import read_sql, table_exists
 
 OVERRIDES_DIR = PROJECT_ROOT / "commentary" / "overrides"
 DECOMPOSED = ("ash_0_4", "amenable_mortality", "acute_bed_days_crude")
+# Headline series whose breakdown is not "": the pack's choice (summary.HEADLINES on branch pack).
+HEADLINE_BREAKDOWNS = {"patient_experience": "inpatient:communication"}
 
 
 def _measure_keys(ids) -> list[dg.AssetKey]:
@@ -112,7 +114,8 @@ def commentary_facts(warehouse: Warehouse) -> dg.MaterializeResult:
         trend = con.sql("SELECT * FROM marts.trend").pl()
         decomposition = (published_decomposition(con.sql("SELECT * FROM marts.change_decomposition").pl())
                          if table_exists(con, "marts", "change_decomposition") else None)
-        facts = facts_frame(build_facts(measures, equity, trend, decomposition, load_targets()))
+        facts = facts_frame(build_facts(measures, equity, trend, decomposition, load_targets(),
+                                        HEADLINE_BREAKDOWNS))
         _replace(con, "marts.commentary_facts", facts)
     path = _export(warehouse, "slm_commentary_facts", facts)
     return dg.MaterializeResult(metadata={"facts": facts.height, "export": dg.MetadataValue.path(str(path))})

@@ -139,3 +139,16 @@ def test_milestone_sentences_from_hand_built_targets(tables):
     assert "The milestone for Pacific for the year to Jun 2027, 800.0 (now 700.0), is already met." in text
     assert numbers_untraced(drafts, facts) == []
     assert facts_unmatched(facts, m, e) == []
+
+
+def test_headline_breakdown_for_a_measure_without_an_overall_series():
+    rows = [measure_row("011", end, v, measure_id="patient_experience", unit="score out of 10",
+                        multiplier=None, direction="higher_is_better") for end, v in ((DEC24, 7.5), (DEC25, 7.9))]
+    m = measures(rows).with_columns(pl.lit("inpatient:communication").alias("breakdown"))
+    drafts, facts = _drafts(m, equity([]), trend([], "patient_experience"),
+                            headlines={"patient_experience": "inpatient:communication"})
+    assert _paragraph(drafts, "011", "patient_experience").startswith(
+        "In the year to Dec 2025 the score was 7.90 (score out of 10) (95% CI 7.11 to 8.69).")
+    assert facts_unmatched(facts, m, equity([])) == []
+    assert numbers_untraced(drafts, facts) == []
+    assert _drafts(m, equity([]), trend([], "patient_experience"))[0].is_empty()   # no headline named
