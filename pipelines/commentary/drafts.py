@@ -135,6 +135,11 @@ def _change(p: Paragraph) -> None:
     if p["change_direction"] == "no change":
         p.say(f"It was the same in the {p['previous_period']} ({p['previous_value']}).{brk}")
         return
+    if p.has("windows_overlap"):
+        p.say(f"Since the {p['previous_period']} ({p['previous_value']}) it is a {p['change_direction']} "
+              f"of {p['change']}; the two windows {p['windows_overlap']} most of their years, so the "
+              f"change is not tested.{brk}")
+        return
     signal = []
     if p.has("ci_overlap"):
         signal.append(f"the two years' intervals {p['ci_overlap']}")

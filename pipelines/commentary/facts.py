@@ -196,6 +196,11 @@ def _headline(fs: FactSet, rows: pl.DataFrame, m: pl.DataFrame, t: pl.DataFrame)
                column="value − previous value")
         fs.add("change_direction", direction, None, DERIVED, source_district=d,
                period_end=latest["period_end"], column="sign of value − previous value")
+        if latest["period_start"] <= prev["period_end"]:
+            # Five-year windows a year apart share four years: no test of the change (pack-methods §6.3).
+            fs.add("windows_overlap", "share", None, DERIVED, source_district=d,
+                   period_end=latest["period_end"], column="period_start, previous period_end")
+            return
         overlap = latest["lower_ci"] <= prev["upper_ci"] and prev["lower_ci"] <= latest["upper_ci"]
         fs.add("ci_overlap", "overlap" if overlap else "do not overlap", None, DERIVED,
                source_district=d, period_end=latest["period_end"], column="lower_ci, upper_ci")

@@ -18,11 +18,12 @@ def measure_row(district: str, period_end: date, value: float | None, *, group: 
                 status: str = "published", status_reason: str | None = None,
                 definition_status: str = "complete", unit: str = "per 100,000 population",
                 multiplier: float = 100_000, direction: str = "lower_is_better") -> dict:
-    start = date(period_end.year, 1, 1)
+    start = date(period_end.year - 4, 1, 1) if measure_id == "amenable_mortality" else date(period_end.year, 1, 1)
     return {
         "district_code": district, "district_name": NAMES[district], "measure_id": measure_id,
         "measure_name": measure_id, "period_start": start, "period_end": period_end,
-        "period_label": f"Year to Dec {period_end.year}", "group_id": group, "breakdown": "",
+        "period_label": f"{'Five years' if measure_id == 'amenable_mortality' else 'Year'} to Dec {period_end.year}",
+        "group_id": group, "breakdown": "",
         "numerator": numerator, "denominator": denominator, "value": value,
         "lower_ci": value * 0.9 if lo is None and value is not None else lo,
         "upper_ci": value * 1.1 if hi is None and value is not None else hi,

@@ -103,7 +103,9 @@ def test_incomplete_definition_and_series_break_are_caveats():
     ]).with_columns(pl.Series("series_break", [False, True]))
     drafts, facts = _drafts(m, equity([]), trend([], "amenable_mortality"))
     text = _paragraph(drafts, "011", "amenable_mortality")
-    assert "A series break falls between the two periods, so this is not a like-for-like change." in text
+    assert ("Since the five years to Dec 2024 (120.0) it is a fall of 20.0; the two windows share most of "
+            "their years, so the change is not tested. A series break falls between the two periods, so this "
+            "is not a like-for-like change.") in text
     assert text.endswith("Caveat: the definition is incomplete (not every condition on the national list is "
                          "coded), so the rate undercounts and should not be compared with published national "
                          "figures.")
