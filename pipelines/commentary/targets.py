@@ -3,14 +3,14 @@ district_code, measure_id, year, group, milestone, period_end — a milestone fo
 on the window ending 30 June Y).
 
 The targets file, its contract and its loader belong to the ALT pack (pipelines/dashboards/
-targets.py on branch `pack`). Until that is merged, load_targets() finds no loader and returns
-None, and the drafts carry no milestone sentence; the gap arithmetic (milestones.py) takes the
-target as an input and is tested on hand-built targets.
+targets.py and pack_inputs.py on branch `pack`). Until that is merged, load_targets() finds no
+loader and returns None, and the drafts carry no milestone sentence; the gap arithmetic
+(milestones.py) takes the target as an input and is tested on hand-built targets. Once merged,
+the commentary reads the same milestones as the first page, with no further wiring.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 
@@ -20,15 +20,13 @@ GROUPS = ("total", "maori", "pacific")  # the pack's *_gap milestones are rate r
 
 
 def load_targets(path: Path | None = None) -> pl.DataFrame | None:
-    """The validated targets file named by `path` or SLM_TARGETS, read by the pack's loader."""
-    path = path or (Path(os.environ["SLM_TARGETS"]) if os.environ.get("SLM_TARGETS") else None)
-    if path is None or not Path(path).exists():
-        return None
+    """The pack's validated milestones (pack_inputs.pack_targets: `path`, else SLM_TARGETS, else
+    the example file it ships), or None while the pack's loader is not in this tree."""
     try:
-        from pipelines.dashboards.targets import load_targets as pack_loader
+        from pipelines.dashboards.pack_inputs import pack_targets
     except ImportError:
         return None
-    return pack_loader(path)
+    return pack_targets(path)
 
 
 def next_milestones(targets: pl.DataFrame, district_code: str, measure_id: str, latest_end: date) -> pl.DataFrame:
