@@ -101,3 +101,27 @@ def _number(where: str, fact: dict, expected: float | None, expected_text: str) 
     if fact["text"] != expected_text:
         return [f"{where}: prints {fact['text']!r} but the cell formats as {expected_text!r}"]
     return []
+
+
+WITHHELD_TEXT = ("Commentary withheld: a number in the draft could not be verified against the "
+                 "published tables.")
+
+
+def unverified_paragraphs(drafts: pl.DataFrame, facts: pl.DataFrame, measures: pl.DataFrame,
+                          equity: pl.DataFrame) -> set[tuple[str, str]]:
+    """(district_code, measure_id) of every paragraph failing either check."""
+    bad = {tuple(p.split(" ", 2)[:2]) for p in numbers_untraced(drafts, facts)}
+    for problem in facts_unmatched(facts, measures, equity):
+        district, measure_id = problem.removeprefix("fact ").split(":")[:2]
+        bad.add((district, measure_id))
+    return {(d, m.rstrip(":")) for d, m in bad}
+
+
+def withhold_unverified(drafts: pl.DataFrame, unverified: set[tuple[str, str]]) -> pl.DataFrame:
+    if not unverified:
+        return drafts
+    keys = pl.DataFrame(sorted(unverified), schema=["district_code", "measure_id"], orient="row")
+    hit = pl.struct("district_code", "measure_id").is_in(keys.to_struct().implode())
+    return drafts.with_columns(
+        pl.when(hit).then(pl.lit(WITHHELD_TEXT)).otherwise(pl.col("paragraph")).alias("paragraph"),
+        pl.when(hit).then(pl.lit([], pl.List(pl.String))).otherwise(pl.col("fact_ids")).alias("fact_ids"))

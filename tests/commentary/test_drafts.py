@@ -154,3 +154,18 @@ def test_headline_breakdown_for_a_measure_without_an_overall_series():
     assert facts_unmatched(facts, m, equity([])) == []
     assert numbers_untraced(drafts, facts) == []
     assert _drafts(m, equity([]), trend([], "patient_experience"))[0].is_empty()   # no headline named
+
+
+def test_an_unverifiable_paragraph_is_withheld_not_shown(tables):
+    from pipelines.commentary.verify import WITHHELD_TEXT, unverified_paragraphs, withhold_unverified
+
+    m, e, t = tables
+    drafts, facts = _drafts(m, e, t)
+    wrong = facts.with_columns(pl.when(pl.col("fact_id") == "011:ash_0_4:value").then(999.0)
+                               .otherwise(pl.col("value")).alias("value"))
+    bad = unverified_paragraphs(drafts, wrong, m, e)
+    assert bad == {("011", "ash_0_4")}
+    shown = withhold_unverified(drafts, bad)
+    assert _paragraph(shown, "011") == WITHHELD_TEXT
+    assert _paragraph(shown, "023") == _paragraph(drafts, "023")
+    assert unverified_paragraphs(drafts, facts, m, e) == set()
