@@ -157,7 +157,7 @@ def _equity(p: Paragraph) -> None:
     for g in ("maori", "pacific"):
         name = GROUP_NAMES[g]
         if p.has(f"rr_{g}_state"):
-            parts.append(f"the {name} rate ratio is {p[f'rr_{g}_state']} (too few events)")
+            parts.append(f"the {name} ratio is {p[f'rr_{g}_state']} (too few events or respondents)")
         elif p.has(f"rr_{g}", f"rr_{g}_previous", f"gap_{g}"):
             parts.append(f"for {name} it was {p[f'rr_{g}']} times that of {COMPARATOR} "
                          f"({p[f'rr_{g}_previous']} a year earlier), so the gap {p[f'gap_{g}']}")

@@ -48,7 +48,7 @@ def test_hand_computed_paragraph(tables):
         "the SPC chart of the rolling series shows common-cause variation only, so on its own the change "
         "looks like noise. "
         "For Māori it was 1.80 times that of non-Māori non-Pacific people (2.10 a year earlier), so the gap "
-        "narrowed; the Pacific rate ratio is suppressed (too few events).")
+        "narrowed; the Pacific ratio is suppressed (too few events or respondents).")
     assert drafts["status"].unique().to_list() == ["draft"]
 
 
