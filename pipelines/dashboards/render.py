@@ -114,9 +114,13 @@ def ordered_measures(ids: list[str], order: Sequence[str]) -> list[str]:
 
 def district_context(
     code: str, m: pl.DataFrame, e: pl.DataFrame, t: pl.DataFrame, notes: Mapping[str, str],
-    order: Sequence[str] = (),
+    order: Sequence[str] = (), commentary: pl.DataFrame | None = None,
+    decomposition: pl.DataFrame | None = None,
 ) -> dict:
     """Template context for one district. m/e/t are the normalised marts (all districts)."""
+    # Imported here: pipelines.commentary itself uses pipelines.dashboards.frames.
+    from pipelines.commentary.page import commentary_block, waterfall_figures
+
     dm = m.filter(pl.col("district_code") == code)
     national = m.filter((pl.col("district_code") == NATIONAL_CODE) & (pl.col("group_id") == "total"))
     sections = []
@@ -140,7 +144,14 @@ def district_context(
                 "withheld": withheld_periods(rows),
                 "table": latest_table(rows, eq),
             })
-        sections.append({**_measure_meta(mm, notes), "series": series})
+        meta = _measure_meta(mm, notes)
+        labels = dict(mm.select("period_end", "period_label").unique().iter_rows())
+        waterfalls = waterfall_figures(decomposition, code, measure_id, meta["unit"],
+                                       meta["direction"] != "higher is better", labels)
+        sections.append({**meta, "series": series,
+                         "commentary": commentary_block(commentary, code, measure_id),
+                         "waterfalls": [figure_html(fig, _series_id("waterfall", code, measure_id, kind))
+                                        for kind, fig in waterfalls]})
     return {
         "district_code": code,
         "district_name": dm.get_column("district_name").first(),
@@ -217,6 +228,8 @@ def build_dashboards(
     measure_order: Sequence[str] = (),
     targets: pl.DataFrame | None = None,
     points: pl.DataFrame | None = None,
+    commentary: pl.DataFrame | None = None,
+    decomposition: pl.DataFrame | None = None,
 ) -> list[Path]:
     """Write one HTML page per district plus index.html into out_dir; return the paths written.
 
@@ -249,7 +262,7 @@ def build_dashboards(
     page = env.get_template("district.html.j2")
     for code, name in districts:
         path = out_dir / district_file_name(code, name)
-        ctx = district_context(code, m, e, t, notes, measure_order)
+        ctx = district_context(code, m, e, t, notes, measure_order, commentary, decomposition)
         ctx["pack"] = district_pack(code, name, m, e, points, targets, figure_html)
         _write(path, page.render(**base, **ctx))
         written.append(path)

@@ -12,6 +12,7 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from pipelines.commentary.page import commentary_tables
 from pipelines.config import SQL_DIR
 from pipelines.dashboards import build_dashboards
 from pipelines.dashboards.pack_inputs import pack_points, pack_targets
@@ -53,7 +54,7 @@ def measures_export(warehouse: Warehouse) -> dg.MaterializeResult:
     })
 
 
-@dg.asset(group_name="publish", deps=MART_ASSETS, kinds={"plotly", "html"},
+@dg.asset(group_name="publish", deps=[*MART_ASSETS, dg.AssetKey("commentary")], kinds={"plotly", "html"},
           automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
           description="One offline HTML dashboard per district plus a national overview.")
 def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
@@ -63,13 +64,15 @@ def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
         trend = con.sql("SELECT * FROM marts.trend").pl()
         dq = published(con, "dq_summary")
         points = pack_points(con)  # non-overlapping quarterly values for SPC (docs/pack.md)
+        commentary, decomposition = commentary_tables(con)
     as_of = _latest_label(measures) or "no data"
     notes = {m.measure_id: m.settings["definition_note"] for m in measures_with_sql()
              if m.settings.get("definition_note")}
     pages = build_dashboards(measures, equity, trend, dq, Path(warehouse.dashboards), as_of,
                              definition_notes=notes,
                              measure_order=[m.measure_id for m in measures_with_sql()],
-                             targets=pack_targets(), points=points)
+                             targets=pack_targets(), points=points,
+                             commentary=commentary, decomposition=decomposition)
     pdfs = print_pdfs(pages)  # board papers, beside each page
     index = next((p for p in pages if p.name == "index.html"), None)
     return dg.MaterializeResult(metadata={

@@ -19,11 +19,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20260101)
     ap.add_argument("--sources", default=None, help="comma-separated source ids (default: all)")
     ap.add_argument("--defects", default=None, help="comma-separated kind@source@period")
+    ap.add_argument("--ash-change", default=None,
+                    help="opt-in step change in ASH 0–4, e.g. group=pacific:x2@2025Q1 or "
+                         "condition=dental:x3@2025Q1 (default: none)")
     a = ap.parse_args(argv)
     summary = generate(
         a.preset, a.out, a.truth_out, years=a.years, end_quarter=a.end_quarter, seed=a.seed,
         sources=a.sources.split(",") if a.sources else None,
-        defects=a.defects.split(",") if a.defects else None,
+        defects=a.defects.split(",") if a.defects else None, ash_change=a.ash_change,
     )
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     by_source: dict[str, int] = {}

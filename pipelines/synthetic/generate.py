@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,7 @@ from . import (
 from .calendar import Quarter, quarter_range, rolling_windows
 from .context import Context
 from .defects import apply_defects, parse_defects
+from .planted_change import PlantedChange
 from .population import AGES, SEXES
 from .presets import preset as get_preset
 from .reference import GROUP_IDS, GROUPS, districts
@@ -80,8 +81,12 @@ def generate(
     seed: int = 20260101,
     sources: list[str] | None = None,
     defects: list[str] | None = None,
+    ash_change: str | None = None,
 ) -> GenerationSummary:
-    """Write landing files under out_dir/<source>/ and the planted truth under truth_dir."""
+    """Write landing files under out_dir/<source>/ and the planted truth under truth_dir.
+
+    `ash_change` (opt-in, e.g. "group=pacific:x2@2025Q1") plants a step change in ASH 0–4
+    (planted_change.py); without it the output is the same, byte for byte."""
     t0 = time.perf_counter()
     p = get_preset(preset)
     years = years or p.default_years
@@ -90,6 +95,7 @@ def generate(
     if unknown:
         raise ValueError(f"unknown sources {sorted(unknown)}; known: {', '.join(SOURCES)}")
     defect_specs = parse_defects(defects or [], sources)
+    change = PlantedChange.parse(ash_change) if ash_change else None
     out, truth_out = Path(out_dir), Path(truth_dir)
     quarters = quarter_range(Quarter.parse(end_quarter), years)
     if years < 1:
@@ -102,7 +108,8 @@ def generate(
     truth_frames: list[pl.DataFrame] = []
 
     if "nmds_events" in sources or "moh_release" in sources:
-        files, frames, realised, extra = _nmds(ctx, write_events="nmds_events" in sources)
+        files, frames, realised, extra = _nmds(ctx, write_events="nmds_events" in sources,
+                                               ash_change=change)
         landing += files
         truth_files += extra
         if "nmds_events" in sources:
@@ -150,6 +157,8 @@ def generate(
         "quarters": summary.quarters, "sources": sources, "defects": defects or [],
         "files": summary.files, "truth_files": summary.truth_files,
     }
+    if ash_change:
+        manifest["ash_change"] = ash_change
     truth_out.mkdir(parents=True, exist_ok=True)
     (truth_out / "manifest.json").write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -163,9 +172,10 @@ def population_years(ctx: Context) -> list[int]:
     return sorted(set(ctx.years) | set(range(first, ctx.quarters[-1].year + 1)))
 
 
-def _nmds(ctx: Context, write_events: bool):
+def _nmds(ctx: Context, write_events: bool, ash_change: PlantedChange | None = None):
     """NMDS quarters, streamed one at a time; returns files, truth frames, realised numerators."""
-    model = calibrated_model(ctx.seed)
+    # The change is planted after calibration, so every other stream stays as without it.
+    model = replace(calibrated_model(ctx.seed), ash_change=ash_change)
     streams = build_streams(model)
     expected, realised, planted, rate_frames = {}, {}, [], []
     files, extra = [], []

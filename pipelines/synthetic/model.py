@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .calendar import Quarter
+from .planted_change import PlantedChange
 from .population import AGES, age_shares, expected_population
 from .presets import REFERENCE_YEAR
 from .reference import districts
@@ -41,6 +42,7 @@ class Model:
     background_district: np.ndarray  # (district, group): multiplier for all other events
     acute_group: np.ndarray  # (group,): calibrated multiplier of general acute admissions
     elective_volume: float  # calibrated multiplier of elective/arranged volumes
+    ash_change: PlantedChange | None = None  # opt-in step change (planted_change.py)
 
     @staticmethod
     def years_since_reference(quarter: Quarter) -> float:

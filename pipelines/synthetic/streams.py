@@ -275,6 +275,9 @@ def expected_by_cell(stream: Stream, m: Model, population: np.ndarray, years: fl
     lam = stream.rate * population
     if stream.ash_trend:
         lam = lam * ((1.0 + m.ash_trend) ** years)[:, None, None, None]
+        if m.ash_change is not None:
+            start = m.years_since_reference(m.ash_change.from_quarter)
+            lam = lam * m.ash_change.group_multiplier(stream.name, years, start)[None, :, None, None]
     return lam
 
 
