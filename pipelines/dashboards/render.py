@@ -31,6 +31,7 @@ from pipelines.dashboards.frames import (
     slugify,
 )
 from pipelines.dashboards.tables import dq_rows, dq_summary, headline_value, latest_table, withheld_periods
+from pipelines.output_files import write_text_atomic
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "dashboards" / "templates"
 
@@ -251,4 +252,4 @@ def build_dashboards(
 
 
 def _write(path: Path, html: str) -> None:
-    path.write_text(html, encoding="utf-8", newline="\n")
+    write_text_atomic(path, html)

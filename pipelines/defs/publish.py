@@ -16,6 +16,8 @@ from pipelines.config import SQL_DIR
 from pipelines.dashboards import build_dashboards
 from pipelines.defs.resources import Warehouse
 from pipelines.defs.transform import measures_with_sql
+from pipelines.measures.definitions import default_config
+from pipelines.output_files import atomic_outputs, write_csv_safe
 from pipelines.warehouse import read_sql
 
 MEASURE_ASSETS = [dg.AssetKey(f"measure_{m.measure_id}") for m in measures_with_sql()]
@@ -33,12 +35,15 @@ def measures_export(warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         tables = {"slm_measures": published(con, "measures_export"),
                   "slm_equity": published(con, "equity_export")}
-    for name, frame in tables.items():
-        frame.write_parquet(out / f"{name}.parquet")
-        frame.write_csv(out / f"{name}.csv")
+    with atomic_outputs() as staged:        # all four files or none, never a partial one
+        for name, frame in tables.items():
+            frame.write_parquet(staged(out / f"{name}.parquet"))
+            write_csv_safe(frame, staged(out / f"{name}.csv"))
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(out)),
         **{f"{name}_rows": frame.height for name, frame in tables.items()},
+        "rejected_measures": dg.MetadataValue.md(
+            "\n".join(f"- {why}" for why in default_config().rejected.values()) or "none"),
     })
 
 

@@ -15,6 +15,7 @@ from pipelines.config import SQL_DIR
 from pipelines.measures.definitions import Measure, MeasureConfig
 from pipelines.measures.statistics import KEYS
 from pipelines.measures.statistics._overdispersed import module_for
+from pipelines.measures.suppression import SECONDARY_REASON, complementary
 from pipelines.warehouse import execute, read_sql, table_exists
 
 MEASURE_COLUMNS = [
@@ -46,19 +47,29 @@ def publish(con: duckdb.DuckDBPyConnection, measure: Measure, config: MeasureCon
 
 def _suppress(rows: pl.DataFrame, measure: Measure, config: MeasureConfig,
               cells: pl.DataFrame) -> pl.DataFrame:
-    """One rule for every published output (measures.yaml → suppression): too few events (or
-    respondents, for survey means) to publish. Values stay in the warehouse for analysts;
-    exports and dashboards never show a suppressed one."""
+    """One rule for every published output (measures.yaml → suppression; docs/suppression.md).
+    Primary: too few events (or respondents, for survey means) to publish. Secondary: enough
+    other cells that no primary one can be recovered by subtraction (suppression.py). Values
+    stay in the warehouse for analysts; exports and dashboards never show a suppressed one."""
     column, threshold, what = suppression_rule(measure, config)
     if column not in rows.columns:      # a cells column the statistic did not carry: all strata
         rows = rows.join(cells.group_by(KEYS).agg(pl.col(column).sum()), on=KEYS, how="left",
                          nulls_equal=True)
-    small = pl.col(column) < threshold
-    return rows.with_columns(
-        small.fill_null(False).alias("suppressed"),
-        pl.when(small).then(pl.lit(f"fewer than {threshold} {what}")).otherwise(None)
+    small = (pl.col(column) < threshold).fill_null(False)
+    primary = rows.select(small).to_series()
+    secondary = complementary(rows, primary, column)
+    rows = rows.with_columns(
+        (primary | secondary).alias("suppressed"),
+        pl.when(primary).then(pl.lit(f"fewer than {threshold} {what}"))
+        .when(secondary).then(pl.lit(SECONDARY_REASON)).otherwise(None)
         .alias("suppression_reason"),
     )
+    if measure.settings.get("suppression_hides_denominator"):
+        # Its numerator is its denominator minus another measure's (unknown = all − known):
+        # a published denominator would give the suppressed count away.
+        rows = rows.with_columns(pl.when(pl.col("suppressed")).then(None).otherwise(pl.col("denominator"))
+                                 .alias("denominator"))
+    return rows
 
 
 def suppression_rule(measure: Measure, config: MeasureConfig) -> tuple[str, int, str]:
