@@ -9,7 +9,13 @@ import time
 import polars as pl
 import pytest
 
-from pipelines.output_files import atomic_outputs, neutralise_formulas, outputs_since, write_csv_safe, write_text_atomic
+from pipelines.output_files import (
+    atomic_outputs,
+    neutralise_formulas,
+    outputs_since,
+    write_csv_safe,
+    write_text_atomic,
+)
 
 
 def test_a_failed_write_keeps_the_old_files_and_leaves_no_partial_one(tmp_path):
