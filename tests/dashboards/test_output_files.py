@@ -82,3 +82,24 @@ def test_only_files_written_since_the_run_started_are_reported(tmp_path):
     (tmp_path / "exports" / ".slm_x.abc.tmp.csv").write_text("temporary")
     found = outputs_since(started, [tmp_path / "exports", tmp_path / "missing"])
     assert (found.written, found.stale) == ([new], [old])
+
+
+def test_the_command_line_lists_stale_outputs_as_not_updated(tmp_path, capsys):
+    from pipelines.cli import print_outputs
+    from pipelines.config import Settings
+
+    settings = Settings(warehouse=tmp_path / "w.duckdb", landing=tmp_path / "landing", truth=tmp_path / "truth",
+                        dashboards=tmp_path / "dashboards", exports=tmp_path / "exports")
+    settings.exports.mkdir()
+    settings.dashboards.mkdir()
+    stale = settings.exports / "slm_measures.csv"
+    stale.write_text("from a run last week")
+    past = time.time() - 7 * 86400
+    os.utime(stale, (past, past))
+    started = time.time()
+    (settings.dashboards / "index.html").write_text("<html></html>")
+    print_outputs(settings, started)
+    out = capsys.readouterr().out
+    assert f"Export: {stale}" not in out
+    assert f"NOT updated by this run (left from an earlier one): {stale}" in out
+    assert "Dashboards written by this run (1 files)" in out and str(settings.dashboards / "index.html") in out
