@@ -12,7 +12,7 @@ time segment (the pieces that the published windows' boundaries cut the calendar
   (overlapping windows share segments, so W_t − W_{t−1} is published too);
   headline breakdown '' = Σ the other breakdowns, where the published counts show it holds.
 A suppressed cell with leaf vector s is recoverable iff s lies in the row space of the published
-cells' vectors: rank(P) = rank([P; s]). Published counts' values never enter the test, only which
+cells' vectors: rank(P) = rank([P; s]), decided by Gauss-Jordan elimination of P. Published counts' values never enter the test, only which
 cells are published, so the answer holds for every table with the same pattern.
 
 Blocks. If the windows of a measure are linearly independent as vectors of segments (rolling
@@ -134,22 +134,46 @@ def _determined(block: pl.DataFrame, breakdowns_add_up: bool) -> list[int]:
 
     rows = block.to_dicts()
     published = [vector(r) for r in rows if not r["hidden"]]
-    basis = _row_space(np.array(published)) if published else np.zeros((len(index), 0))
+    echelon, pivots = _reduced_echelon(np.array(published)) if published else (np.zeros((0, len(index))), [])
     found = []
     for r in rows:
         if r["hidden"]:
             v = vector(r)
-            residual = v - basis @ (basis.T @ v)
-            if np.linalg.norm(residual) < 1e-8 * max(1.0, np.linalg.norm(v)):
+            # In reduced echelon form each pivot column holds one 1: v is in the row space iff
+            # subtracting v[pivot] × each echelon row leaves nothing.
+            residual = v - (echelon * v[pivots][:, None]).sum(axis=0)
+            if np.abs(residual).max(initial=0) < EPS:
                 found.append(r["_row"])
     return found
 
 
-def _row_space(matrix: np.ndarray) -> np.ndarray:
-    """Orthonormal basis (columns) of the row space of a 0/1 matrix, by SVD."""
-    _, sv, vt = np.linalg.svd(matrix, full_matrices=False)
-    rank = int((sv > sv.max(initial=0) * max(matrix.shape) * np.finfo(float).eps * 10).sum())
-    return vt[:rank].T
+EPS = 1e-9
+
+
+def _reduced_echelon(matrix: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """Gauss-Jordan elimination with partial pivoting: (nonzero rows of the reduced row echelon
+    form, pivot columns); the rank is their number. Element-wise numpy on 0/1 matrices, whose
+    pivots stay small rationals; no BLAS, whose threads crawl on a busy machine."""
+    a = matrix.astype(float)
+    pivots: list[int] = []
+    r = 0
+    for c in range(a.shape[1]):
+        if r == a.shape[0]:
+            break
+        p = r + int(np.argmax(np.abs(a[r:, c])))
+        if abs(a[p, c]) < EPS:
+            continue
+        a[[r, p]] = a[[p, r]]
+        a[r] /= a[r, c]
+        factors = a[:, c].copy()
+        factors[r] = 0.0
+        nonzero = np.nonzero(np.abs(factors) > EPS)[0]
+        if nonzero.size:
+            a[nonzero] -= np.multiply.outer(factors[nonzero], a[r])
+        a[np.abs(a) < EPS] = 0.0
+        pivots.append(c)
+        r += 1
+    return a[:r], pivots
 
 
 # ---------------------------------------------------------------------------------------------

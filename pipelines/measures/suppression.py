@@ -46,7 +46,14 @@ def complementary(rows: pl.DataFrame, primary: pl.Series, count: str) -> pl.Seri
         exposed = recoverable(cells.select(CELL).with_columns(pl.Series("hidden", hidden)), add_up)
         if not exposed:
             break
-        _protect(exposed[0], relations, by_cell, hidden, order, cells)
+        # One complement per window per round (windows are audited apart; within one, a single
+        # complement often protects several exposed cells, so the rest wait for the next audit).
+        windows = cells.select("period_start", "period_end").rows()
+        first = {}
+        for i in exposed:
+            first.setdefault(windows[i], i)
+        for i in first.values():
+            _protect(i, relations, by_cell, hidden, order, cells)
     return pl.Series("secondary", [h and not p for h, p in zip(hidden, primary.fill_null(False), strict=True)])
 
 
