@@ -64,7 +64,7 @@ def _suppress(rows: pl.DataFrame, measure: Measure, config: MeasureConfig,
                       .with_columns(theirs["numerator"].alias("their_numerator")),
                       on=KEYS, how="left", nulls_equal=True, maintain_order="left")
                 .select((pl.col("their_primary") & (pl.col("numerator") == pl.col("their_numerator")))
-                        .fill_null(False).alias("p"),
+                        .fill_null(False).cast(pl.Boolean).alias("p"),
                         pl.concat_str(pl.col("their_reason"), pl.lit(f" ({sibling.measure_id} publishes "
                                                                     "the same count)")).alias("r")))
         reason = rows.select(pl.when(primary).then(reason).otherwise(same["r"])).to_series()
@@ -90,7 +90,7 @@ def _primary(rows: pl.DataFrame, measure: Measure, config: MeasureConfig,
     if column not in rows.columns:      # a cells column the statistic did not carry: all strata
         rows = rows.join(cells.group_by(KEYS).agg(pl.col(column).sum()), on=KEYS, how="left",
                          nulls_equal=True)
-    primary = rows.select((pl.col(column) < threshold).fill_null(False)).to_series()
+    primary = rows.select((pl.col(column) < threshold).fill_null(False).cast(pl.Boolean)).to_series()
     reason = rows.select(pl.when(primary).then(pl.lit(f"fewer than {threshold} {what}"))).to_series()
     return rows, primary, reason
 

@@ -36,7 +36,7 @@ def complementary(rows: pl.DataFrame, primary: pl.Series, count: str) -> pl.Seri
                         pl.col("numerator").cast(pl.Float64).alias("_numerator"))
     hidden = primary.fill_null(False).to_list()
     if not any(hidden):
-        return pl.Series("secondary", [False] * rows.height)
+        return pl.Series("secondary", [False] * rows.height, dtype=pl.Boolean)
     add_up = breakdowns_add_up(rows.select(*CELL, "numerator"))
     relations = list(_relations(cells, add_up))
     order = _preference(cells)
@@ -54,7 +54,8 @@ def complementary(rows: pl.DataFrame, primary: pl.Series, count: str) -> pl.Seri
             first.setdefault(windows[i], i)
         for i in first.values():
             _protect(i, relations, by_cell, hidden, order, cells)
-    return pl.Series("secondary", [h and not p for h, p in zip(hidden, primary.fill_null(False), strict=True)])
+    return pl.Series("secondary", [h and not p for h, p in zip(hidden, primary.fill_null(False), strict=True)],
+                     dtype=pl.Boolean)
 
 
 def _relations(cells: pl.DataFrame, add_up: bool) -> Iterable[tuple[int, list[int]]]:
