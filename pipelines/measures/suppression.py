@@ -8,8 +8,8 @@ counts are sums of one another, so a hidden cell could be recovered by subtracti
   a window = Σ the consecutive shorter windows that tile it, if any are published
 The rule (pack-methods §4.2, docs/suppression.md), per measure, to a fixed point:
   1. Line rule: a relation (margin = Σ parts) with exactly one hidden member gets a second one:
-     the part with the smallest count (the suppression count: events, stays or respondents;
-     then the numerator; then district and group order), or the margin if every part is hidden.
+     the part with the smallest `count` (publish passes the numerator, so measures sharing one
+     agree; then district and group order), or the margin if every part is hidden.
   2. Audit: pipelines.measures.attack solves every published relation, overlapping windows
      included; a cell it can still recover gets a complement in one of its relations; back to 1.
 The choice depends only on the counts, so two measures publishing the same numerator (youth
