@@ -29,10 +29,13 @@ SELECT * FROM population_rate_cells('marts.acute_0_4_events', 'nmds_events',
 BROKEN_SQL = "CREATE OR REPLACE TABLE marts.bad_sql_cells AS SELEC * FROM staging.nmds_events;"
 
 
-def entry(measure_id: str, statistic: str, sql) -> str:
+INJECTION = '=HYPERLINK("http://example.invalid","click")'
+
+
+def entry(measure_id: str, statistic: str, sql, name: str | None = None) -> str:
     return f"""
   {measure_id}:
-    name: {measure_id}
+    name: '{name or measure_id}'
     definition_version: {measure_id}-v1
     unit: per 1,000 population
     multiplier: 1000
@@ -51,7 +54,7 @@ def broken_config(tmp_path):
     config_file = tmp_path / "measures.yaml"
     config_file.write_text(
         MEASURES_FILE.read_text(encoding="utf-8")
-        + entry("acute_0_4", "crude_rate", good)
+        + entry("acute_0_4", "crude_rate", good, name=INJECTION)
         + entry("typo_statistic", "crude_rat", good)
         + entry("bad_sql", "crude_rate", bad)
         + entry("no_file", "crude_rate", tmp_path / "missing.sql"),
@@ -102,3 +105,7 @@ def test_the_other_measures_still_publish_through_dagster(broken_config, tmp_pat
     row = export.filter((pl.col("measure_id") == "acute_0_4") & (pl.col("district_code") == "011")
                         & (pl.col("group_id") == "total")).row(0, named=True)
     assert (row["numerator"], row["denominator"]) == (16, 10000)
+    # The measure's name is a formula: the CSV export carries it as text, never as a formula.
+    assert row["measure_name"] == INJECTION                     # Parquet: the name as defined
+    csv = (tmp_path / "exports" / "slm_measures.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in csv and ",=HYPERLINK" not in csv and ',"=HYPERLINK' not in csv
