@@ -18,6 +18,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 
 from pipelines.config import PROJECT_ROOT, Settings
 
@@ -107,16 +108,26 @@ def print_truth_coverage(settings: Settings) -> None:
         print(summary)
 
 
-def print_outputs(settings: Settings) -> None:
-    pages = sorted(settings.dashboards.rglob("*.html"))
-    print(f"\nDashboards ({len(pages)} files) in {settings.dashboards}:")
-    index = [p for p in pages if p.name == "index.html"]
-    for p in index + [p for p in pages if p.name != "index.html"][:3]:
+def print_outputs(settings: Settings, started: float) -> None:
+    """The dashboards and exports this run wrote; older files left in place are named as such,
+    never listed as new (a failed or partial run writes nothing: pipelines/output_files.py)."""
+    from pipelines.measures.definitions import default_config
+    from pipelines.output_files import outputs_since
+
+    for why in default_config().rejected.values():
+        print(f"Measure not published: {why}")
+    pages = outputs_since(started, [settings.dashboards], "*.html")
+    print(f"\nDashboards written by this run ({len(pages.written)} files) in {settings.dashboards}:")
+    index = [p for p in pages.written if p.name == "index.html"]
+    for p in index + [p for p in pages.written if p.name != "index.html"][:3]:
         print(f"  {p}")
-    if len(pages) > 4:
-        print(f"  … and {len(pages) - 4} more district pages")
-    for p in sorted(settings.exports.glob("*")):
+    if len(pages.written) > 4:
+        print(f"  … and {len(pages.written) - 4} more district pages")
+    exports = outputs_since(started, [settings.exports])
+    for p in exports.written:
         print(f"Export: {p}")
+    for p in pages.stale + exports.stale:
+        print(f"NOT updated by this run (left from an earlier one): {p}")
     print("Dagster UI with these runs: make ui  →  http://127.0.0.1:3000")
 
 
@@ -142,11 +153,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("generate", "demo"):
         generate(settings, args.preset, args.years, args.seed, args.end_quarter)
     if args.command in ("run", "demo"):
+        started = time.time()
         code = run(settings, refresh_all=getattr(args, "all", False))
         if code == BUSY:
             return code
         print_truth_coverage(settings)
-        print_outputs(settings)
+        print_outputs(settings, started)
         return code
     if args.command == "status":
         from pipelines.defs.status import print_status

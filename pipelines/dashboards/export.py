@@ -14,6 +14,8 @@ from pathlib import Path
 
 import plotly.graph_objects as go
 
+from pipelines.output_files import atomic_outputs
+
 log = logging.getLogger(__name__)
 
 SYSTEM_CHROMIUM = "/usr/bin/chromium"
@@ -54,7 +56,9 @@ def export_png(
         import plotly.io as pio
 
         heights = [f.layout.height or 500 for f in figures]
-        pio.write_images(list(figures), out, format="png", width=width, height=heights, scale=scale)
+        with atomic_outputs() as staged:     # all PNGs or none; never a half-written one
+            pio.write_images(list(figures), [staged(p) for p in out], format="png", width=width,
+                             height=heights, scale=scale)
     except Exception as exc:  # kaleido/choreographer raise several types; all mean "no PNG"
         log.warning("PNG export skipped: kaleido failed with %s: %s", type(exc).__name__, exc)
         return []

@@ -33,6 +33,7 @@ from pipelines.dashboards.frames import (
 from pipelines.dashboards.pack import district_pack, national_pack
 from pipelines.dashboards.tables import dq_rows, dq_summary, headline_value, latest_table, withheld_periods
 from pipelines.dashboards.targets import empty_targets
+from pipelines.output_files import write_text_atomic
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "dashboards" / "templates"
 
@@ -275,4 +276,4 @@ def build_dashboards(
 
 
 def _write(path: Path, html: str) -> None:
-    path.write_text(html, encoding="utf-8", newline="\n")
+    write_text_atomic(path, html)

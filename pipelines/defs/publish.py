@@ -21,6 +21,8 @@ from pipelines.defs.automation_conditions import REFRESH_WHEN_UPSTREAM_CHANGES
 from pipelines.defs.markdown import counts_table
 from pipelines.defs.resources import Warehouse
 from pipelines.defs.transform import measures_with_sql, periods_covered
+from pipelines.measures.definitions import default_config
+from pipelines.output_files import atomic_outputs, write_csv_safe
 from pipelines.warehouse import read_sql
 
 MART_ASSETS = [*(dg.AssetKey(f"measure_{m.measure_id}") for m in measures_with_sql()),
@@ -40,9 +42,10 @@ def measures_export(warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         tables = {"slm_measures": published(con, "measures_export"),
                   "slm_equity": published(con, "equity_export")}
-    for name, frame in tables.items():
-        frame.write_parquet(out / f"{name}.parquet")
-        frame.write_csv(out / f"{name}.csv")
+    with atomic_outputs() as staged:        # all four files or none, never a partial one
+        for name, frame in tables.items():
+            frame.write_parquet(staged(out / f"{name}.parquet"))
+            write_csv_safe(frame, staged(out / f"{name}.csv"))
     measures = tables["slm_measures"]
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(out)),
@@ -51,6 +54,8 @@ def measures_export(warehouse: Warehouse) -> dg.MaterializeResult:
         "definition_version": _versions(measures),
         "preview": dg.MetadataValue.md(_status_counts(measures)),
         **{f"{name}_rows": frame.height for name, frame in tables.items()},
+        "rejected_measures": dg.MetadataValue.md(
+            "\n".join(f"- {why}" for why in default_config().rejected.values()) or "none"),
     })
 
 

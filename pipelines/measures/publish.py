@@ -15,6 +15,7 @@ from pipelines.config import SQL_DIR
 from pipelines.measures.definitions import Measure, MeasureConfig
 from pipelines.measures.statistics import KEYS
 from pipelines.measures.statistics._overdispersed import module_for
+from pipelines.measures.suppression import SECONDARY_REASON, complementary
 from pipelines.sources.column_gaps import withhold_for_missing_columns
 from pipelines.warehouse import execute, read_sql, table_exists
 
@@ -47,19 +48,70 @@ def publish(con: duckdb.DuckDBPyConnection, measure: Measure, config: MeasureCon
 
 def _suppress(rows: pl.DataFrame, measure: Measure, config: MeasureConfig,
               cells: pl.DataFrame) -> pl.DataFrame:
-    """One rule for every published output (measures.yaml → suppression): too few events (or
-    respondents, for survey means) to publish. Values stay in the warehouse for analysts;
-    exports and dashboards never show a suppressed one."""
+    """One rule for every published output (measures.yaml → suppression; docs/suppression.md).
+    Primary: too few events (or respondents, for survey means) to publish — under this
+    measure's rule or, for a cell whose count a sibling measure also publishes (also_publish,
+    the same numerator), under the sibling's. Secondary: enough other cells that no primary one
+    can be recovered by subtraction (suppression.py). Values stay in the warehouse for
+    analysts; exports and dashboards never show a suppressed one."""
+    rows, primary, reason = _primary(rows, measure, config, cells)
+    confidence = float(config.defaults.get("confidence", 0.95))
+    for sibling in numerator_siblings(measure, config):
+        theirs, their_primary, their_reason = _primary(
+            module_for(sibling).compute(cells, sibling, confidence), sibling, config, cells)
+        theirs = theirs.with_columns(their_primary.alias("their_primary"), their_reason.alias("their_reason"))
+        same = (rows.select([*KEYS, "numerator"])
+                .join(theirs.select([*KEYS, "their_primary", "their_reason"])
+                      .with_columns(theirs["numerator"].alias("their_numerator")),
+                      on=KEYS, how="left", nulls_equal=True, maintain_order="left")
+                .select((pl.col("their_primary") & (pl.col("numerator") == pl.col("their_numerator")))
+                        .fill_null(False).cast(pl.Boolean).alias("p"),
+                        pl.concat_str(pl.col("their_reason"), pl.lit(f" ({sibling.measure_id} publishes "
+                                                                    "the same count)")).alias("r")))
+        reason = rows.select(pl.when(primary).then(reason).otherwise(same["r"])).to_series()
+        primary = primary | same["p"]
+    secondary = complementary(rows, primary, "numerator")
+    rows = rows.with_columns(
+        (primary | secondary).alias("suppressed"),
+        pl.when(primary).then(reason).when(secondary).then(pl.lit(SECONDARY_REASON)).otherwise(None)
+        .alias("suppression_reason"),
+    )
+    if measure.settings.get("suppression_hides_denominator"):
+        # Its numerator is its denominator minus another measure's (unknown = all − known):
+        # a published denominator would give the suppressed count away.
+        rows = rows.with_columns(pl.when(pl.col("suppressed")).then(None).otherwise(pl.col("denominator"))
+                                 .alias("denominator"))
+    return rows
+
+
+def _primary(rows: pl.DataFrame, measure: Measure, config: MeasureConfig,
+             cells: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series, pl.Series]:
+    """(rows with the rule's count column, too-few mask, reason) under the measure's own rule."""
     column, threshold, what = suppression_rule(measure, config)
     if column not in rows.columns:      # a cells column the statistic did not carry: all strata
         rows = rows.join(cells.group_by(KEYS).agg(pl.col(column).sum()), on=KEYS, how="left",
                          nulls_equal=True)
-    small = pl.col(column) < threshold
-    return rows.with_columns(
-        small.fill_null(False).alias("suppressed"),
-        pl.when(small).then(pl.lit(f"fewer than {threshold} {what}")).otherwise(None)
-        .alias("suppression_reason"),
-    )
+    primary = rows.select((pl.col(column) < threshold).fill_null(False).cast(pl.Boolean)).to_series()
+    reason = rows.select(pl.when(primary).then(pl.lit(f"fewer than {threshold} {what}"))).to_series()
+    return rows, primary, reason
+
+
+def numerator_siblings(measure: Measure, config: MeasureConfig) -> list[Measure]:
+    """Measures published from the same numerator (linked by also_publish, either way): a cell
+    one of them suppresses must not be published by another. Where a sibling's count differs
+    (e.g. it counts fewer strata), the cell is not the same count and its rule does not apply."""
+    links: dict[str, set[str]] = {}
+    for m in config.measures.values():
+        for other in m.settings.get("also_publish") or []:
+            links.setdefault(m.measure_id, set()).add(other)
+            links.setdefault(other, set()).add(m.measure_id)
+    family, todo = set(), [measure.measure_id]
+    while todo:
+        m = todo.pop()
+        if m not in family:
+            family.add(m)
+            todo += links.get(m, [])
+    return [config.measures[m] for m in sorted(family - {measure.measure_id}) if m in config.measures]
 
 
 def suppression_rule(measure: Measure, config: MeasureConfig) -> tuple[str, int, str]:

@@ -110,6 +110,28 @@ def test_published_exports_hide_suppressed_values(e2e):
     assert suppressed["numerator"].null_count() == suppressed.height
 
 
+def test_no_suppressed_cell_can_be_recovered_from_the_exports(e2e):
+    """The attacker (docs/suppression.md) on both exports: every published relation solved, no
+    suppressed count found; every comparison with a suppressed side is blank."""
+    from pipelines.measures.attack import attack, read_export
+
+    exports = e2e["settings"].exports
+    for path in (exports / "slm_measures.parquet", exports / "slm_measures.csv"):
+        exported = read_export(path)
+        assert attack(exported) == [], path.name
+    reasons = exported.filter(pl.col("suppressed"))["suppression_reason"]
+    assert reasons.str.starts_with("complementary").any() and reasons.str.starts_with("fewer than").any()
+    equity = pl.read_parquet(exports / "slm_equity.parquet")
+    sides = exported.select("measure_id", "district_code", "period_end", "breakdown", "group_id", "suppressed")
+    keys = ["measure_id", "district_code", "period_end", "breakdown"]
+    joined = (equity.join(sides, on=[*keys, "group_id"], how="left", suffix="_group", nulls_equal=True)
+              .join(sides.filter(pl.col("group_id") == "nmnp").drop("group_id"), on=keys, how="left",
+                    suffix="_comparator", nulls_equal=True))
+    either = joined.filter(pl.col("suppressed_group") | pl.col("suppressed_comparator"))
+    assert either.height > 0 and either["suppressed"].all()
+    assert either["rate_ratio"].null_count() == either.height == either["rate_difference"].null_count()
+
+
 def test_rerunning_loads_nothing(e2e):
     settings = e2e["settings"]
     with warehouse(e2e) as con:

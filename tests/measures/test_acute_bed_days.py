@@ -269,7 +269,10 @@ def test_isr_ratio_against_nmnp_by_hand(con, bed_days):
     assert r["rd_upper"] == pytest.approx(610.7156, abs=1e-4)
     assert r["method"] == ("quasi-Poisson (national dispersion φ = 27.14), ratio of indirectly "
                            "standardised rates, Wald on log scale (E fixed) on O/φ")
-    assert r["suppressed"] is False
+    # Published hidden, computed all the same: Pacific has no stays (primary suppression), and
+    # Māori, the smaller part of Total = Māori + Pacific + nMnP, is its complementary cell.
+    assert r["suppressed"] is True
+    assert row(rows)["suppression_reason"].startswith("complementary suppression")
 
 
 def test_the_three_variants_share_one_definition():

@@ -124,7 +124,9 @@ def test_rate_ratio_against_nmnp_by_hand(con, ash):
 
     maori = [event() for _ in range(10)]                                  # 10 events / 5,000
     european = [event(ethnic_code_1="11") for _ in range(5)]               # 5 events / 10,000
-    ash(maori + european)
+    # 5 Pacific events: with Pacific suppressed, nMnP would be its complementary suppression.
+    pacific = [event(ethnic_code_1="31") for _ in range(5)]
+    ash(maori + european + pacific)
     load_population(con, [(2024, "011", age, "F", "Māori", 1000) for age in range(5)]
                     + [(2024, "011", age, "F", "European or Other", 2000) for age in range(5)])
     run_sql_file(con, SQL_DIR / "staging" / "population.sql")

@@ -218,20 +218,23 @@ def test_dsr_with_fewer_than_ten_effective_events_is_withheld_as_phe_does():
 
 
 def test_only_same_day_stays_have_phi_one_and_exact_poisson_limits(published):
-    # 5 same-day stays: 0 bed days nationally, so φ = 1 and the limits are exact on 0:
-    # 0 and 3.6889 bed days (χ²₀.₉₇₅(2)/2) per 1,000 people.
-    r = row(published([stay(los_days=0) for _ in range(5)]))
+    # 10 same-day stays: 0 bed days nationally, so φ = 1 and the limits are exact on 0:
+    # 0 and 3.6889 bed days (χ²₀.₉₇₅(2)/2) per 1,000 people. (10, not 5: under 10 stays the
+    # WHO variant suppresses the cell, and with it every variant publishing the same count.)
+    r = row(published([stay(los_days=0) for _ in range(10)]))
     assert (r["value"], r["lower_ci"]) == (0.0, 0.0)
     assert r["upper_ci"] == pytest.approx(3.6889, abs=1e-4)
     assert r["method"] == label("1.0", "Exact")
-    assert r["suppressed"] is False                         # 5 stays, though 0 bed days
+    assert r["suppressed"] is False                         # 10 stays, though 0 bed days
 
 
 @pytest.mark.parametrize("measure_id, stays, reason", [
     ("acute_bed_days_crude", 4, "fewer than 5 stays"),        # 4 × 10 = 40 bed days, 4 stays
     ("acute_bed_days", 4, "fewer than 5 stays"),
     ("acute_bed_days_who", 9, "fewer than 10 stays"),         # the DSR threshold, counted in stays
-    ("acute_bed_days_crude", 5, None),
+    # 5 stays pass the crude rule, but the WHO variant hides its (equal) count under 10 stays.
+    ("acute_bed_days_crude", 5, "fewer than 10 stays (acute_bed_days_who publishes the same count)"),
+    ("acute_bed_days_crude", 10, None),
     ("acute_bed_days_who", 10, None),
 ])
 def test_suppression_counts_stays_not_bed_days(published, measure_id, stays, reason):
