@@ -16,6 +16,7 @@ from pipelines.config import SQL_DIR
 from pipelines.dashboards import build_dashboards
 from pipelines.defs.resources import Warehouse
 from pipelines.defs.transform import measures_with_sql
+from pipelines.measures import export_dictionary
 from pipelines.warehouse import read_sql
 
 MEASURE_ASSETS = [dg.AssetKey(f"measure_{m.measure_id}") for m in measures_with_sql()]
@@ -36,6 +37,7 @@ def measures_export(warehouse: Warehouse) -> dg.MaterializeResult:
     for name, frame in tables.items():
         frame.write_parquet(out / f"{name}.parquet")
         frame.write_csv(out / f"{name}.csv")
+    export_dictionary.write(tables, out)
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(out)),
         **{f"{name}_rows": frame.height for name, frame in tables.items()},
@@ -51,8 +53,10 @@ def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
         trend = con.sql("SELECT * FROM marts.trend").pl()
         dq = published(con, "dq_summary")
     as_of = _latest_label(measures) or "no data"
-    notes = {m.measure_id: m.settings["definition_note"] for m in measures_with_sql()
-             if m.settings.get("definition_note")}
+    # The rows' definition_note: measures.yaml's note plus what the pipeline derives (e.g. the
+    # standard population used instead of the published one).
+    notes = dict(measures.filter(pl.col("definition_note").is_not_null())
+                 .group_by("measure_id").agg(pl.col("definition_note").last()).iter_rows())
     pages = build_dashboards(measures, equity, trend, dq, Path(warehouse.dashboards), as_of,
                              definition_notes=notes,
                              measure_order=[m.measure_id for m in measures_with_sql()])

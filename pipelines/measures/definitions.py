@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,7 @@ class MeasureConfig:
     defaults: dict[str, Any]
     suppression: dict[str, Any]
     measures: dict[str, Measure]
+    series_breaks: dict[str, Any] = field(default_factory=dict)
 
     def measure(self, measure_id: str) -> Measure:
         try:
@@ -72,11 +73,21 @@ class MeasureConfig:
 
 def load_config(path: Path = MEASURES_FILE) -> MeasureConfig:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    defaults = raw.get("defaults", {})
     return MeasureConfig(
-        defaults=raw.get("defaults", {}),
+        defaults=defaults,
         suppression=raw.get("suppression", {}),
-        measures={mid: Measure(mid, body) for mid, body in raw["measures"].items()},
+        measures={mid: Measure(mid, _everywhere(body, defaults)) for mid, body in raw["measures"].items()},
+        series_breaks=raw.get("series_breaks") or {},
     )
+
+
+def _everywhere(settings: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """defaults.exclude_ssed_everywhere: true sets exclude_ssed on every measure that has the
+    choice (the consistent series across the Canterbury December 2020 break)."""
+    if defaults.get("exclude_ssed_everywhere") and "exclude_ssed" in settings:
+        return {**settings, "exclude_ssed": True}
+    return settings
 
 
 @cache
