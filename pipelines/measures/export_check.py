@@ -49,7 +49,9 @@ def summary(checked: pl.DataFrame) -> pl.DataFrame:
 
 
 def read_export(path: Path) -> pl.DataFrame:
-    return pl.read_csv(path, infer_schema_length=None)
+    # Codes stay text: district 011 is not the number 11.
+    return pl.read_csv(path, infer_schema_length=None,
+                       schema_overrides={"district_code": pl.String, "breakdown": pl.String})
 
 
 def main(argv: list[str]) -> int:
