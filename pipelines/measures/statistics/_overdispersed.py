@@ -34,8 +34,14 @@ from types import ModuleType
 
 import polars as pl
 
-from pipelines.measures.statistics import (EQUITY_KEYS, KEYS, REPRODUCE_COLUMNS, ROW_COLUMNS, indirect_age_sex,
-                                           statistic_module)
+from pipelines.measures.statistics import (
+    EQUITY_KEYS,
+    KEYS,
+    REPRODUCE_COLUMNS,
+    ROW_COLUMNS,
+    indirect_age_sex,
+    statistic_module,
+)
 from pipelines.measures.statistics._strata import UNKNOWN, age_band
 
 SETTING = "quasi_poisson"
