@@ -185,6 +185,7 @@ def trend_figure(
             )
 
     _mark_withheld(fig, m)
+    _mark_series_break(fig, m)
     subtitle = breakdown_label(breakdown)
     title = f"{measure_name}: {district}" + (f"<br><sup>{subtitle}</sup>" if subtitle else "")
     fig.update_layout(
@@ -230,6 +231,24 @@ def _mark_withheld(fig: go.Figure, m: pl.DataFrame) -> None:
         fig.add_annotation(x=x, y=1, yref="paper", text="withheld", showarrow=False,
                            yanchor="top", bgcolor="white",
                            font=dict(size=11, color=pal.MUTED_TEXT_COLOUR))
+
+
+def _mark_series_break(fig: go.Figure, m: pl.DataFrame) -> None:
+    """A dashed line at the first window holding both sides of a known break in the source
+    (marts.measures series_break, e.g. Canterbury short-stay ED cases leaving the NMDS), with the
+    series_note on hover."""
+    if "series_break" not in m.columns:
+        return
+    breaks = m.filter(pl.col("series_break").fill_null(False)).sort("period_end")
+    if breaks.is_empty():
+        return
+    first = breaks.row(0, named=True)
+    x = _iso(first["period_end"])
+    fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper",
+                  line=dict(color=pal.MUTED_TEXT_COLOUR, width=1.5, dash="dash"))
+    fig.add_annotation(x=x, y=0, yref="paper", text="series break", showarrow=False,
+                       yanchor="bottom", bgcolor="white", hovertext=first.get("series_note") or "",
+                       font=dict(size=11, color=pal.MUTED_TEXT_COLOUR))
 
 
 def _district_axis_label(name: str, row: Mapping) -> str:

@@ -21,6 +21,7 @@ from pipelines.defs.automation_conditions import REFRESH_WHEN_UPSTREAM_CHANGES
 from pipelines.defs.markdown import counts_table
 from pipelines.defs.resources import Warehouse
 from pipelines.defs.transform import measures_with_sql, periods_covered
+from pipelines.measures import export_dictionary
 from pipelines.measures.definitions import default_config
 from pipelines.output_files import atomic_outputs, write_csv_safe
 from pipelines.warehouse import read_sql
@@ -42,10 +43,11 @@ def measures_export(warehouse: Warehouse) -> dg.MaterializeResult:
     with warehouse.connect() as con:
         tables = {"slm_measures": published(con, "measures_export"),
                   "slm_equity": published(con, "equity_export")}
-    with atomic_outputs() as staged:        # all four files or none, never a partial one
+    with atomic_outputs() as staged:        # all five files or none, never a partial one
         for name, frame in tables.items():
             frame.write_parquet(staged(out / f"{name}.parquet"))
             write_csv_safe(frame, staged(out / f"{name}.csv"))
+        write_csv_safe(export_dictionary.dictionary(tables), staged(out / export_dictionary.FILE_NAME))
     measures = tables["slm_measures"]
     return dg.MaterializeResult(metadata={
         "path": dg.MetadataValue.path(str(out)),
@@ -71,8 +73,10 @@ def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
         points = pack_points(con)  # non-overlapping quarterly values for SPC (docs/pack.md)
         commentary, decomposition = commentary_tables(con)
     as_of = _latest_label(measures) or "no data"
-    notes = {m.measure_id: m.settings["definition_note"] for m in measures_with_sql()
-             if m.settings.get("definition_note")}
+    # The rows' definition_note: measures.yaml's note plus what the pipeline derives (e.g. the
+    # standard population used instead of the published one).
+    notes = dict(measures.filter(pl.col("definition_note").is_not_null())
+                 .group_by("measure_id").agg(pl.col("definition_note").last()).iter_rows())
     pages = build_dashboards(measures, equity, trend, dq, Path(warehouse.dashboards), as_of,
                              definition_notes=notes,
                              measure_order=[m.measure_id for m in measures_with_sql()],

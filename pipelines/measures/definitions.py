@@ -77,6 +77,7 @@ class MeasureConfig:
     measures: dict[str, Measure]
     # measure id → why it was rejected when the definitions loaded (see definition_problem)
     rejected: dict[str, str] = field(default_factory=dict)
+    series_breaks: dict[str, Any] = field(default_factory=dict)
 
     def measure(self, measure_id: str) -> Measure:
         try:
@@ -89,7 +90,8 @@ class MeasureConfig:
 
 def load_config(path: Path = MEASURES_FILE) -> MeasureConfig:
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    candidates = {mid: Measure(mid, body) for mid, body in raw["measures"].items()}
+    defaults = raw.get("defaults", {})
+    candidates = {mid: Measure(mid, _everywhere(body, defaults)) for mid, body in raw["measures"].items()}
     # A measure listed in another's `also_publish` is computed by that measure's SQL file.
     for head in [m for m in candidates.values() if isinstance(m.settings, dict)]:
         for member in head.settings.get("also_publish", []):
@@ -104,11 +106,20 @@ def load_config(path: Path = MEASURES_FILE) -> MeasureConfig:
             rejected[mid] = problem
             log.error("%s", problem)
     return MeasureConfig(
-        defaults=raw.get("defaults", {}),
+        defaults=defaults,
         suppression=raw.get("suppression", {}),
         measures=measures,
         rejected=rejected,
+        series_breaks=raw.get("series_breaks") or {},
     )
+
+
+def _everywhere(settings: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """defaults.exclude_ssed_everywhere: true sets exclude_ssed on every measure that has the
+    choice (the consistent series across the Canterbury December 2020 break)."""
+    if defaults.get("exclude_ssed_everywhere") and isinstance(settings, dict) and "exclude_ssed" in settings:
+        return {**settings, "exclude_ssed": True}
+    return settings
 
 
 @cache

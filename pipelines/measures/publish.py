@@ -12,6 +12,7 @@ import duckdb
 import polars as pl
 
 from pipelines.config import SQL_DIR
+from pipelines.measures.annotations import ANNOTATION_COLUMNS, annotate
 from pipelines.measures.definitions import Measure, MeasureConfig
 from pipelines.measures.statistics import KEYS
 from pipelines.measures.statistics._overdispersed import module_for
@@ -24,6 +25,7 @@ MEASURE_COLUMNS = [
     "period_label", "group_id", "breakdown", "numerator", "denominator", "value", "lower_ci",
     "upper_ci", "confidence", "unit", "multiplier", "method", "suppressed", "suppression_reason",
     "status", "status_reason", "definition_version", "definition_status", "direction",
+    *ANNOTATION_COLUMNS,
 ]
 
 
@@ -43,7 +45,7 @@ def publish(con: duckdb.DuckDBPyConnection, measure: Measure, config: MeasureCon
     rows = module_for(measure).compute(cells, measure, confidence)
     rows = _suppress(rows, measure, config, cells)
     rows = _withhold(withhold_for_missing_columns(con, measure.measure_id, rows))
-    return _derived_definition(con, measure, _label(con, rows, measure, confidence))
+    return _derived_definition(con, measure, _label(con, annotate(rows, measure, config), measure, confidence))
 
 
 def _suppress(rows: pl.DataFrame, measure: Measure, config: MeasureConfig,

@@ -2,7 +2,9 @@
 
 Youth alcohol truth: attendances of 10–24 year olds flagged Y or U, attended (not DNA/DNW), not a
 follow-up, counted by district of service: Σ over home districts of expected counts × the
-probability of attending each district's ED, per 100,000 population 10–24 of the service district.
+probability of attending each district's ED. The headline youth_alcohol_ed is their share of all
+such attendances (expected flagged / expected attendances); the companion youth_alcohol_ed_rate
+is per 100,000 population 10–24 of the service district.
 """
 
 from __future__ import annotations
@@ -58,11 +60,12 @@ def generate(ctx: Context):
     rate = ED_MIX[None, :, None, None] * ED_RATE[None, None, :, None]
     alcohol = _alcohol_probs()
     flagged = alcohol[:, 0] + alcohol[:, 1]  # Y or U, the literal HQMNZ wording
-    counted = ((lo <= AGES) & (hi >= AGES)) * flagged * ATTENDANCE[0][1] * (1 - FOLLOW_UP)
+    presenting = ((lo <= AGES) & (hi >= AGES)) * ATTENDANCE[0][1] * (1 - FOLLOW_UP)
+    counted = presenting * flagged
     service = _service_matrix()
     district_rate = np.exp(ctx.rng("nnpac_ed", "districts").normal(0, 0.1, len(CODE3)))
     rate = rate * district_rate[:, None, None, None]
-    files, expected = [], {}
+    files, expected, presentations = [], {}, {}
     for q in ctx.quarters:
         rng = ctx.rng("nnpac_ed", q.label)
         pop = ctx.population(q.year)
@@ -93,15 +96,20 @@ def generate(ctx: Context):
         files.append(write_parquet(frame, ctx.out / "nnpac_ed" / f"nnpac_ed_{q.label}.parquet"))
         by_home = (pop * rate / 4 * counted[None, None, :, None]).sum(axis=(2, 3))  # (d, g)
         expected[q] = np.einsum("dg,de->eg", by_home, service)
-    cells = []
+        all_by_home = (pop * rate / 4 * presenting[None, None, :, None]).sum(axis=(2, 3))
+        presentations[q] = np.einsum("dg,de->eg", all_by_home, service)
+    cells, shares = [], []
     for w in rolling_windows(ctx.quarters):
         num = sum(expected[q] for q in w.quarters)
         den = ctx.population(w.population_year)[:, :, lo : hi + 1].sum(axis=(2, 3))
+        seen = sum(presentations[q] for q in w.quarters)
         dd, gg = np.indices(num.shape).reshape(2, -1)
-        cells.append(pl.DataFrame({
-            "period_start": w.start, "period_end": w.end, "period_label": w.label,
-            "breakdown": None, "district_code": CODE3[dd],
-            "group_id": np.array(GROUP_IDS, dtype=object)[gg],
-            "expected_numerator": num.ravel(), "denominator": den.ravel().astype(float),
-        }, schema_overrides={"district_code": pl.String, "breakdown": pl.String}))
-    return files, [aggregate_truth("youth_alcohol_ed", pl.concat(cells))]
+        for out, denominator in ((cells, den), (shares, seen)):
+            out.append(pl.DataFrame({
+                "period_start": w.start, "period_end": w.end, "period_label": w.label,
+                "breakdown": None, "district_code": CODE3[dd],
+                "group_id": np.array(GROUP_IDS, dtype=object)[gg],
+                "expected_numerator": num.ravel(), "denominator": denominator.ravel().astype(float),
+            }, schema_overrides={"district_code": pl.String, "breakdown": pl.String}))
+    return files, [aggregate_truth("youth_alcohol_ed", pl.concat(shares)),
+                   aggregate_truth("youth_alcohol_ed_rate", pl.concat(cells))]

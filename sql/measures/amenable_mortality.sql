@@ -19,6 +19,10 @@
 --             weights used, so the weights are renormalised over 0–74 (96.97 %;
 --             renormalise_weights). Dobson 95% limits; fewer than 10 deaths → not
 --             calculated, suppressed (PHE).                                           [C WHO/I/C]
+--             The standard is a setting (standard_population). For Māori vs non-Māori the
+--             Ministry uses the 2001 Census Māori population [C] (standard_population_wanted);
+--             its weights are not in reference/, so WHO is used for every row and every row
+--             says so in definition_note (pipelines/measures/annotations.py).          [C gap]
 -- Breakdown   '' = all coded conditions; otherwise the condition group of the code list
 --             (AM-FAQ super-categories [C]; ids [I]).
 -- Code list   reference/code_lists/amenable_mortality_v1.csv: TK-CODES Table A1.2, 27 of the

@@ -23,6 +23,11 @@
 --             continuous stay counts once (exclude_transfers_in); short-stay ED events kept
 --             (exclude_ssed: false — only needed for series spanning 2012/13); publicly funded
 --             events only (publicly_funded_only, public_purchaser_codes).
+-- Series break From December 2020 Canterbury's short-stay ED cases are reported to NNPAC only,
+--             not the NMDS [C addendum §3]: while exclude_ssed is false, Canterbury and New
+--             Zealand rows from then carry series_note, and the windows spanning it
+--             series_break (measures.yaml series_breaks). defaults.exclude_ssed_everywhere:
+--             true excludes short-stay ED events here and in every NMDS measure instead.
 -- ════════════════════════════════════════════════════════════════════════════════════════════
 
 -- The events counted, one row each, with the condition that qualified them.

@@ -119,6 +119,17 @@ CREATE TABLE IF NOT EXISTS marts.measures (
     suppression_reason VARCHAR, status VARCHAR, status_reason VARCHAR, definition_version VARCHAR,
     definition_status VARCHAR, direction VARCHAR
 );
+-- Notes and the columns that reproduce each value (pipelines/measures/annotations.py); added by
+-- ALTER so a warehouse built before them gains them too.
+ALTER TABLE marts.measures ADD COLUMN IF NOT EXISTS definition_note VARCHAR;
+ALTER TABLE marts.measures ADD COLUMN IF NOT EXISTS series_break BOOLEAN;
+ALTER TABLE marts.measures ADD COLUMN IF NOT EXISTS series_note VARCHAR;
+ALTER TABLE marts.measures ADD COLUMN IF NOT EXISTS weight_sum DOUBLE;
+ALTER TABLE marts.measures ADD COLUMN IF NOT EXISTS effective_n DOUBLE;
+ALTER TABLE marts.measures ADD COLUMN IF NOT EXISTS expected DOUBLE;
+ALTER TABLE marts.measures ADD COLUMN IF NOT EXISTS reference_rate DOUBLE;
+ALTER TABLE marts.measures ADD COLUMN IF NOT EXISTS standard_population VARCHAR;
+ALTER TABLE marts.measures ADD COLUMN IF NOT EXISTS value_formula VARCHAR;
 
 CREATE TABLE IF NOT EXISTS marts.equity (
     district_code VARCHAR, measure_id VARCHAR, breakdown VARCHAR, period_end DATE, group_id VARCHAR,

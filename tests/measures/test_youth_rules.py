@@ -1,5 +1,6 @@
 """Youth SLM indicators from their own sources, pinned on hand-made rows (docs/sources.md shapes):
-chlamydia testing coverage (ESR), alcohol-related ED presentations and their share (NNPAC),
+chlamydia testing coverage (ESR), the alcohol-related share of ED presentations and our companion
+rate per resident (NNPAC),
 adolescent oral health utilisation, youth experience (Marama survey).
 Self-harm, from the NMDS, is in test_youth_self_harm_rules.py."""
 
@@ -181,21 +182,27 @@ def test_each_ed_rule(con, measure_run, case, overrides, presentation, alcohol):
     assert got == (int(presentation), int(alcohol)), case
 
 
-def test_alcohol_rate_and_share_by_hand(con, measure_run):
+def test_alcohol_share_is_the_headline_and_the_rate_its_companion(con, measure_run):
+    """HQMNZ's form [C, addendum §6.2] is the headline youth_alcohol_ed: alcohol-related (yes or
+    unknown) ÷ all ED presentations of 10–24 year olds by DHB of service. The rate per resident
+    is youth_alcohol_ed_rate, labelled as ours on every row."""
     load_ed(con, [attendance(**o) for _, o, _, _ in ED_CASES])
     population = ages(10, 24, 1000)                                  # 15,000 in Northland
     # Presentations: 10 of the 16 cases; alcohol-related: 7 (Y, U, blank attendance, ED06001A,
     # age 10, age 24, the visitor).
     assert sum(p for *_, p, _ in ED_CASES) == 10 and sum(a for *_, a in ED_CASES) == 7
-    rate = cell(measure_run("youth_alcohol_ed", "nnpac_ed", population))
+    rate = cell(measure_run("youth_alcohol_ed_rate", "nnpac_ed", population))
+    assert "our companion" in rate["measure_name"] and "not an HQMNZ form" in rate["definition_note"]
+    assert rate["unit"] == "per 100,000 population"
     assert (rate["numerator"], rate["denominator"]) == (7, 15_000)
     assert rate["value"] == pytest.approx(7 / 15_000 * 100_000)
     # Exact Poisson for 7 (Garwood): 2.814363, 14.422675
     assert rate["lower_ci"] == pytest.approx(2.814363 / 15_000 * 100_000, rel=1e-6)
     assert rate["upper_ci"] == pytest.approx(14.422675 / 15_000 * 100_000, rel=1e-6)
 
-    share = cell(measure_run("youth_alcohol_ed_share", "nnpac_ed", population))
+    share = cell(measure_run("youth_alcohol_ed", "nnpac_ed", population))
     assert (share["numerator"], share["denominator"]) == (7, 10)
+    assert (share["unit"], share["multiplier"], share["definition_note"]) == ("percent of ED presentations", 100, None)
     assert share["value"] == pytest.approx(70.0)
     # Wilson 7/10: √(z² + 28·0.3) = √12.241459 = 3.498780; lower = (17.841459 − 6.857482)/27.682918
     assert share["lower_ci"] == pytest.approx(39.6778, abs=5e-5)
@@ -207,13 +214,14 @@ def test_alcohol_by_dhb_of_service_unless_told_otherwise(con, measure_run):
     load_ed(con, [attendance(dhb_of_domicile="021", dhb_of_service="011")])
     by_service = measure_run("youth_alcohol_ed", "nnpac_ed")
     assert (cell(by_service)["numerator"], cell(by_service, district="021")["numerator"]) == (1, 0)
+    assert (cell(by_service)["denominator"], cell(by_service, district="021")["denominator"]) == (1, 0)
     by_domicile = measure_run("youth_alcohol_ed", "nnpac_ed", geography="dhb_of_domicile")
     assert (cell(by_domicile)["numerator"], cell(by_domicile, district="021")["numerator"]) == (0, 1)
 
 
 def test_alcohol_answer_set_is_a_setting(con, measure_run):
     load_ed(con, [attendance(alcohol_related=a) for a in ("Y", "U", "S", "N")])
-    share = cell(measure_run("youth_alcohol_ed_share", "nnpac_ed", alcohol_values=["Y", "S"]))
+    share = cell(measure_run("youth_alcohol_ed", "nnpac_ed", alcohol_values=["Y", "S"]))
     assert (share["numerator"], share["denominator"]) == (2, 4)
 
 
@@ -223,7 +231,9 @@ ORAL_SCHEMA = {"year": pl.Int32, "dhb_code": pl.String, "age": pl.Int32, "ethnic
                "adolescents_examined": pl.Int64}
 
 
-def test_oral_health_age_band_13_to_17(con, measure_run):
+def test_oral_health_age_band_13_to_17_and_says_why_not_12(con, measure_run):
+    """HQMNZ states 12–17 (school year 9 to age 17) [C]; the extract is by single year of age
+    13–17, so 13–17 is used and every row says so (and is marked incomplete for the pack)."""
     rows = [{"year": 2024, "dhb_code": "011", "age": a, "ethnic_group": "Māori",
              "adolescents_examined": 50} for a in range(12, 19)]
     load_raw(con, "oral_health", rows, ORAL_SCHEMA, "CAST(year AS VARCHAR)", ["2024"])
@@ -237,6 +247,9 @@ def test_oral_health_age_band_13_to_17(con, measure_run):
     assert r["upper_ci"] == pytest.approx(54.3659, abs=5e-5)
     assert wilson(250, 500) == pytest.approx((0.456341, 0.543659), abs=5e-7)
     assert (r["period_start"], r["period_end"]) == (date(2024, 1, 1), date(2024, 12, 31))
+    assert r["definition_status"] == "incomplete"
+    assert r["definition_note"].startswith("ages 13–17, not the stated 12–17 (school year 9 to age 17)")
+    assert "single year of age 13–17" in r["definition_note"]
 
 
 # --- youth experience (Marama) ---------------------------------------------------------------------

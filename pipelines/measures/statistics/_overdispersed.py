@@ -34,7 +34,14 @@ from types import ModuleType
 
 import polars as pl
 
-from pipelines.measures.statistics import EQUITY_KEYS, KEYS, ROW_COLUMNS, indirect_age_sex, statistic_module
+from pipelines.measures.statistics import (
+    EQUITY_KEYS,
+    KEYS,
+    REPRODUCE_COLUMNS,
+    ROW_COLUMNS,
+    indirect_age_sex,
+    statistic_module,
+)
 from pipelines.measures.statistics._strata import UNKNOWN, age_band
 
 SETTING = "quasi_poisson"
@@ -83,7 +90,7 @@ def compute(cells: pl.DataFrame, measure, confidence: float) -> pl.DataFrame:
         .then(pl.format("dsr NA: effective count O/φ < 10 (quasi-Poisson, φ = {})", _phi_text()))
         .when(has_value).then(pl.lit("quasi-Poisson: no national row to estimate φ"))
         .otherwise(pl.col("method")).alias("method"),
-    ).select(*ROW_COLUMNS, *_extras(cells))
+    ).select(*ROW_COLUMNS, *[c for c in REPRODUCE_COLUMNS if c in rows.columns], *_extras(cells))
 
 
 def compare(cells: pl.DataFrame, measure, comparator: str, confidence: float) -> pl.DataFrame:

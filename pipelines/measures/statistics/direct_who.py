@@ -33,6 +33,17 @@ from pipelines.measures.statistics import EQUITY_KEYS, KEYS, ROW_COLUMNS
 from pipelines.measures.statistics._strata import UNKNOWN, age_band, empty_rows, no_value, strict_sum
 
 MIN_EVENTS = 10          # PHE: no DSR, ratio or difference from fewer than 10 events
+# measures.yaml `standard_population` ids in words; column <id>_pct of
+# reference/standard_population.csv holds each one's weights.
+STANDARD_NAMES = {"who_2000_2025": "WHO World Standard Population 2000–2025",
+                  "segi": "Segi world standard population",
+                  "maori_2001_census": "2001 Census Māori population"}
+
+
+def has_standard(standard: str) -> bool:
+    """Whether reference/standard_population.csv has weights for `standard`."""
+    header = (REFERENCE_DIR / "standard_population.csv").read_text(encoding="utf-8").splitlines()[0]
+    return f"{standard}_pct" in header.split(",")
 EQUITY_GROUPS = ["maori", "pacific", "asian", "european_other"]
 
 

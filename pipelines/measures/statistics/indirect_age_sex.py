@@ -5,6 +5,8 @@ For every window × district × group × breakdown, over its strata ('<age band>
   E = Σ (national xₛ / national nₛ) × nₛ        expected from the national stratum rates
   value = O / E × national rate                 national rate = Σ national x / Σ national n × multiplier
   limits = exact (O < 10) or Byar limits on O, / E × national rate
+Rows carry `expected` (E) and `reference_rate` (the national rate), so value = numerator /
+expected × reference_rate reproduces from the row.
 "National" is district '000', group 'total' of the same window and breakdown, so the national
 total row reproduces the national crude rate. Strata with no national population (the
 'unknown' age or sex strata) have no reference rate: their events are in neither O nor E, and
@@ -67,15 +69,17 @@ def compute(cells: pl.DataFrame, measure, confidence: float) -> pl.DataFrame:
     if scored is None:
         scored = pl.DataFrame(schema={**{k: keys.schema[k] for k in KEYS}, "value": pl.Float64,
                                       "lowercl": pl.Float64, "uppercl": pl.Float64,
-                                      "method": pl.String})
+                                      "method": pl.String, "expected": pl.Float64,
+                                      "ref_rate": pl.Float64})
     rows = (
-        keys.join(scored.select(*KEYS, "value", "lowercl", "uppercl", "method"), on=KEYS, how="inner")
+        keys.join(scored.select(*KEYS, "value", "lowercl", "uppercl", "method", "expected",
+                                pl.col("ref_rate").alias("reference_rate")), on=KEYS, how="inner")
         .rename({"observed": "numerator", "lowercl": "lower_ci", "uppercl": "upper_ci"})
-        .select(ROW_COLUMNS)
+        .select(*ROW_COLUMNS, "expected", "reference_rate")
     )
     undefined = (keys.join(scored.select(KEYS), on=KEYS, how="anti")
                  .with_columns(pl.col("observed").alias("numerator")))
-    return pl.concat([rows, no_value(undefined, pl.lit("no denominator"))], how="vertical_relaxed")
+    return pl.concat([rows, no_value(undefined, pl.lit("no denominator"))], how="diagonal_relaxed")
 
 
 def compare(cells: pl.DataFrame, measure, comparator: str, confidence: float) -> pl.DataFrame:

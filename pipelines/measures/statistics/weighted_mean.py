@@ -13,7 +13,8 @@ sums (docs/statistics.md): Kish n_eff = (Σw)²/Σw²; weighted variance
 s_w² = Σ w(s − value)² / (Σw − Σw²/Σw), where Σ w(s − value)² = Σ w·s² − (Σ w·s)²/Σw;
 limits value ∓ t⁻¹(1 − (1−c)/2; n_eff − 1)·s_w/√n_eff. The tests check it against
 stats.weighted_mean on respondent rows. The published numerator and denominator are Σ w·s and
-respondents (HQMNZ wording), so value ≠ numerator/denominator unless the weights average 1.
+respondents (HQMNZ wording), so value ≠ numerator/denominator unless the weights average 1: the
+rows also carry weight_sum = Σ w (value = numerator / weight_sum) and effective_n = Kish n_eff.
 
 compare: difference from the comparator (nMnP) d = m₁ − m₀, SE = √(v₁ + v₀) with
 v = s_w²/n_eff, limits d ∓ t⁻¹(1 − (1−c)/2; ν)·SE with Welch–Satterthwaite
@@ -89,7 +90,10 @@ def compute(cells: pl.DataFrame, measure, confidence: float) -> pl.DataFrame:
         .then(pl.lit("no respondents"))
         .otherwise(pl.lit(METHOD))
         .alias("method"),
-    ).select(ROW_COLUMNS)
+        # value = numerator / weight_sum; effective_n gives the interval's degrees of freedom
+        pl.col("sum_weight").alias("weight_sum"),
+        pl.col("n_eff").alias("effective_n"),
+    ).select(*ROW_COLUMNS, "weight_sum", "effective_n")
 
 
 def compare(cells: pl.DataFrame, measure, comparator: str, confidence: float) -> pl.DataFrame:
