@@ -19,11 +19,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=20260101)
     ap.add_argument("--sources", default=None, help="comma-separated source ids (default: all)")
     ap.add_argument("--defects", default=None, help="comma-separated kind@source@period")
+    ap.add_argument("--plant", action="append", default=None,
+                    help="plant a change: measure@district@group@start@level[@slope], "
+                         "district 000 = national (repeatable; off by default)")
     a = ap.parse_args(argv)
     summary = generate(
         a.preset, a.out, a.truth_out, years=a.years, end_quarter=a.end_quarter, seed=a.seed,
         sources=a.sources.split(",") if a.sources else None,
-        defects=a.defects.split(",") if a.defects else None,
+        defects=a.defects.split(",") if a.defects else None, plants=a.plant,
     )
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     by_source: dict[str, int] = {}

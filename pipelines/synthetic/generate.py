@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +23,7 @@ from . import (
 from .calendar import Quarter, quarter_range, rolling_windows
 from .context import Context
 from .defects import apply_defects, parse_defects
+from .plants import PlantedChange
 from .population import AGES, SEXES
 from .presets import preset as get_preset
 from .reference import GROUP_IDS, GROUPS, districts
@@ -80,8 +81,10 @@ def generate(
     seed: int = 20260101,
     sources: list[str] | None = None,
     defects: list[str] | None = None,
+    plants: list[str] | None = None,
 ) -> GenerationSummary:
-    """Write landing files under out_dir/<source>/ and the planted truth under truth_dir."""
+    """Write landing files under out_dir/<source>/ and the planted truth under truth_dir.
+    `plants` (opt-in, plants.PlantedChange.parse specs) plant level/slope changes in NMDS measures."""
     t0 = time.perf_counter()
     p = get_preset(preset)
     years = years or p.default_years
@@ -90,6 +93,7 @@ def generate(
     if unknown:
         raise ValueError(f"unknown sources {sorted(unknown)}; known: {', '.join(SOURCES)}")
     defect_specs = parse_defects(defects or [], sources)
+    planted = parse_plants(plants or [])
     out, truth_out = Path(out_dir), Path(truth_dir)
     quarters = quarter_range(Quarter.parse(end_quarter), years)
     if years < 1:
@@ -102,7 +106,8 @@ def generate(
     truth_frames: list[pl.DataFrame] = []
 
     if "nmds_events" in sources or "moh_release" in sources:
-        files, frames, realised, extra = _nmds(ctx, write_events="nmds_events" in sources)
+        files, frames, realised, extra = _nmds(ctx, write_events="nmds_events" in sources,
+                                               plants=planted)
         landing += files
         truth_files += extra
         if "nmds_events" in sources:
@@ -150,6 +155,8 @@ def generate(
         "quarters": summary.quarters, "sources": sources, "defects": defects or [],
         "files": summary.files, "truth_files": summary.truth_files,
     }
+    if planted:  # only when asked for, so a default run's manifest is unchanged
+        manifest["plants"] = [p.describe() for p in planted]
     truth_out.mkdir(parents=True, exist_ok=True)
     (truth_out / "manifest.json").write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -163,9 +170,18 @@ def population_years(ctx: Context) -> list[int]:
     return sorted(set(ctx.years) | set(range(first, ctx.quarters[-1].year + 1)))
 
 
-def _nmds(ctx: Context, write_events: bool):
+def parse_plants(specs: list[str]) -> tuple[PlantedChange, ...]:
+    planted = tuple(PlantedChange.parse(s) for s in specs)
+    for p in planted:
+        if p.measure_id not in nmds.MEASURES:
+            raise ValueError(f"planted change: {p.measure_id!r} is not a planted NMDS measure "
+                             f"({', '.join(nmds.MEASURES)})")
+    return planted
+
+
+def _nmds(ctx: Context, write_events: bool, plants: tuple[PlantedChange, ...] = ()):
     """NMDS quarters, streamed one at a time; returns files, truth frames, realised numerators."""
-    model = calibrated_model(ctx.seed)
+    model = replace(calibrated_model(ctx.seed), plants=plants)
     streams = build_streams(model)
     expected, realised, planted, rate_frames = {}, {}, [], []
     files, extra = [], []

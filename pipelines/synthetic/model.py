@@ -41,6 +41,7 @@ class Model:
     background_district: np.ndarray  # (district, group): multiplier for all other events
     acute_group: np.ndarray  # (group,): calibrated multiplier of general acute admissions
     elective_volume: float  # calibrated multiplier of elective/arranged volumes
+    plants: tuple = ()  # opt-in planted changes (plants.PlantedChange); none by default
 
     @staticmethod
     def years_since_reference(quarter: Quarter) -> float:
