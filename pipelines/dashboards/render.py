@@ -213,6 +213,7 @@ def build_dashboards(
     templates_dir: Path | None = None,
     definition_notes: Mapping[str, str] | None = None,
     measure_order: Sequence[str] = (),
+    initiative_panels: Mapping[str, Sequence[Markup]] | None = None,
 ) -> list[Path]:
     """Write one HTML page per district plus index.html into out_dir; return the paths written.
 
@@ -242,7 +243,8 @@ def build_dashboards(
     page = env.get_template("district.html.j2")
     for code, name in districts:
         path = out_dir / district_file_name(code, name)
-        _write(path, page.render(**base, **district_context(code, m, e, t, notes, measure_order)))
+        _write(path, page.render(**base, **district_context(code, m, e, t, notes, measure_order),
+                                 initiative_panels=(initiative_panels or {}).get(code, [])))
         written.append(path)
     index = out_dir / "index.html"
     _write(index, env.get_template("index.html.j2").render(**base, **index_context(m, e, districts, notes, measure_order)))

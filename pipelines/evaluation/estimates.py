@@ -24,6 +24,7 @@ MIN_PRE_RECOMMENDED = 8  # two years: seasonality and trend each need several qu
 MIN_POST_RECOMMENDED = 4
 SMALL_NUMBERS_PER_QUARTER = 20
 METHODS = ("its", "did", "synthetic_control")
+POWER = 0.8
 
 ESTIMATE_SCHEMA = {
     "initiative_id": pl.String, "initiative_name": pl.String, "district_codes": pl.String,
@@ -38,7 +39,7 @@ ESTIMATE_SCHEMA = {
     "level_p_value": pl.Float64, "dispersion": pl.Float64, "pre_fit_rmse": pl.Float64,
     "parallel_trends_p": pl.Float64, "trend_adjusted": pl.Boolean, "comparator": pl.String,
     "preferred_comparator": pl.Boolean, "expected_direction": pl.String,
-    "expected_change_pct": pl.Float64, "quarters_needed_80": pl.Int64,
+    "expected_change_pct": pl.Float64, "quarters_needed_80": pl.Int64, "power_target": pl.Float64,
     "confidence": pl.Float64, "status": pl.String, "status_reason": pl.String,
     "caveats": pl.String, "method_version": pl.String,
 }
@@ -126,13 +127,13 @@ def _evaluate_target(ini, measure_id, group_id, change_pct, direction, panel: Pa
         "start_quarter": ini.start_quarter, "end_quarter": ini.end_quarter,
         "last_quarter": panel.quarters[-1] if panel.quarters else None,
         "pre_quarters": n_pre, "post_quarters": n_post, "expected_direction": direction,
-        "expected_change_pct": change_pct, "confidence": confidence,
+        "expected_change_pct": change_pct, "confidence": confidence, "power_target": POWER,
         "method_version": METHOD_VERSION,
     }
     small = (treated_events[pre].sum() < min_count or treated_events[~pre].sum() < min_count)
     try:
         needed = quarters_needed(treated_events[pre], treated_pop[pre], panel.index[pre],
-                                 change_pct / 100) if pre.sum() >= 4 else None
+                                 change_pct / 100, power=POWER) if pre.sum() >= 4 else None
     except NotEstimable:
         needed = None
     base["quarters_needed_80"] = needed

@@ -4,7 +4,7 @@
 
 t counts quarters, t0 is the initiative's first quarter, post_t = 1 from t0 on. exp(β2) − 1 is the
 change in level at the start, exp(β3) − 1 the change in the quarterly trend after it. The
-counterfactual is the same prediction with β2 = β3 = 0; observed − counterfactual summed over the
+counterfactual is the same prediction with β2 = β3 = 0; fitted − counterfactual summed over the
 post-period is the events added (negative: averted) to date, with an interval from parameter
 draws (Bernal, Cummins & Gasparrini 2017; Wagner et al. 2002).
 """
@@ -23,14 +23,11 @@ DRAWS = 2000
 
 @dataclass(frozen=True)
 class EventsDifference:
-    observed: float
-    counterfactual: float
-    lower: float  # interval of observed − counterfactual
+    observed: float  # events in the post-period
+    counterfactual: float  # expected without the change
+    difference: float  # Σ fitted − counterfactual: events added (negative: averted)
+    lower: float
     upper: float
-
-    @property
-    def difference(self) -> float:
-        return self.observed - self.counterfactual
 
 
 @dataclass(frozen=True)
@@ -68,15 +65,21 @@ def summarise(fit: Fit, y: np.ndarray, X: np.ndarray, offset: np.ndarray, post: 
     X0[:, effect_columns] = 0.0
     fitted = np.exp(fit.linear_predictor(X, offset))
     counterfactual = np.exp(fit.linear_predictor(X0, offset))
+    # Events added (negative: averted) = Σ over the post-period of fitted − counterfactual
+    # expected counts; its interval comes from parameter draws, so it carries the uncertainty of
+    # both the change and the counterfactual, consistent with the level and slope intervals.
     draws = fit.draws(DRAWS)
-    cf_draws = np.exp(X0[post] @ draws.T + offset[post][:, None]).sum(axis=0)
+    diff_draws = (np.exp(X[post] @ draws.T + offset[post][:, None])
+                  - np.exp(X0[post] @ draws.T + offset[post][:, None])).sum(axis=0)
     observed = float(y[post].sum())
     alpha = (1 - confidence) / 2
-    lower, upper = np.quantile(observed - cf_draws, [alpha, 1 - alpha])
+    lower, upper = np.quantile(diff_draws, [alpha, 1 - alpha])
     pre = ~post
     return SegmentedResult(
         level=fit.coefficient("level_change"), slope=fit.coefficient("slope_change"),
-        events=EventsDifference(observed, float(counterfactual[post].sum()), float(lower), float(upper)),
+        events=EventsDifference(observed, float(counterfactual[post].sum()),
+                                float((fitted[post] - counterfactual[post]).sum()),
+                                float(lower), float(upper)),
         fitted=fitted, counterfactual=counterfactual, phi=fit.phi,
         pre_fit_rmse=log_rmse(y[pre], fitted[pre]),
     )
