@@ -5,8 +5,8 @@ The pre-period is fitted with the ITS model's baseline (trend + seasons, quasi-P
 projected forward (population held at its last value). For n post quarters the expected counts
 are the projection × (1 + expected change), and the standard error of the level change β2 in the
 full segmented model (level and slope) is sqrt(φ · [(XᵀWX)⁻¹]_β2β2) with W = diag(expected
-counts): the Wald test's large-sample power is Φ(|log(1 + change)|/se − z_{1−α/2}) (+ the
-negligible opposite tail). The answer is the smallest n with power ≥ 80 %, or None when even
+counts): the t test's power is the noncentral t probability beyond ±t_{1−α/2, n−p} with
+noncentrality |log(1 + change)|/se. The answer is the smallest n with power ≥ 80 %, or None when even
 MAX_QUARTERS would not do (Zhang, Wagner & Ross-Degnan 2011 simulate the same quantity).
 """
 
@@ -29,9 +29,11 @@ def power_for(n_post: int, mu_pre: np.ndarray, pre_index: np.ndarray, mu_post_ba
     X = its_design(qi, start)
     info = X.T @ (X * mu[:, None])
     se = np.sqrt(phi * np.linalg.inv(info)[5, 5])  # column 5: level_change
-    z = stats.norm.ppf(1 - alpha / 2)
-    delta = abs(np.log1p(change))
-    return float(stats.norm.cdf(delta / se - z) + stats.norm.cdf(-delta / se - z))
+    # The ITS interval uses t with n − p degrees of freedom, so power is a noncentral t tail.
+    df = len(qi) - X.shape[1]
+    crit = stats.t.ppf(1 - alpha / 2, df)
+    ncp = abs(np.log1p(change)) / se
+    return float(stats.nct.sf(crit, df, ncp) + stats.nct.cdf(-crit, df, ncp))
 
 
 def quarters_needed(events, population, quarter_index, change: float, power: float = 0.8,
