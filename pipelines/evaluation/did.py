@@ -74,8 +74,9 @@ def parallel_trends_p(events: np.ndarray, population: np.ndarray, quarter_index:
 
 
 def difference_in_differences(events, population, quarter_index, start_index: int,
-                              confidence: float = 0.95) -> DidResult:
-    """events, population: (units, quarters) arrays, row 0 the treated unit, the rest controls."""
+                              confidence: float = 0.95, used_df: int = 0) -> DidResult:
+    """events, population: (units, quarters) arrays, row 0 the treated unit, the rest controls.
+    `used_df`: degrees of freedom spent on the data elsewhere (glm.fit_quasi_poisson)."""
     events = np.asarray(events, dtype=float)
     population = np.asarray(population, dtype=float)
     qi = np.asarray(quarter_index)
@@ -90,7 +91,7 @@ def difference_in_differences(events, population, quarter_index, start_index: in
     adjusted = p is not None and p < PARALLEL_TRENDS_ALPHA
     X, names = _design(events.shape[0], qi, start_index, effects=True, treated_trend=adjusted)
     offset = np.log(population).ravel()
-    fit: Fit = fit_quasi_poisson(events.ravel(), X, offset, names)
+    fit: Fit = fit_quasi_poisson(events.ravel(), X, offset, names, used_df=used_df)
     T = len(qi)
     rows = slice(0, T)  # the treated unit
     effect_cols = [names.index("level_change"), names.index("slope_change")]

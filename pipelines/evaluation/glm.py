@@ -66,9 +66,11 @@ class Coefficient:
 
 
 def fit_quasi_poisson(y: np.ndarray, X: np.ndarray, offset: np.ndarray,
-                      names: tuple[str, ...]) -> Fit:
+                      names: tuple[str, ...], used_df: int = 0) -> Fit:
+    """`used_df`: degrees of freedom already spent on the same data outside the design (e.g.
+    synthetic-control weights fitted to the pre-period); they are taken off n − p for φ and t."""
     y = np.asarray(y, dtype=float)
-    if len(y) <= X.shape[1]:
+    if len(y) <= X.shape[1] + used_df:
         raise NotEstimable(f"{len(y)} observations for {X.shape[1]} parameters")
     if np.linalg.matrix_rank(X.T @ X) < X.shape[1]:
         raise NotEstimable("the design cannot separate the effects (too few quarters)")
@@ -82,9 +84,11 @@ def fit_quasi_poisson(y: np.ndarray, X: np.ndarray, offset: np.ndarray,
             scale="X2", wls_method="qr")
     if not np.all(np.isfinite(res.params)):
         raise NotEstimable("the model did not converge")
-    phi = max(1.0, float(res.scale)) if np.isfinite(res.scale) else 1.0
+    df_resid = float(res.df_resid) - used_df
+    x2 = float(res.pearson_chi2) / df_resid
+    phi = max(1.0, x2) if np.isfinite(x2) else 1.0
     return Fit(np.asarray(res.params), np.asarray(res.normalized_cov_params) * phi, phi,
-               float(res.df_resid), names)
+               df_resid, names)
 
 
 def seasonal_dummies(quarter_index: np.ndarray) -> np.ndarray:

@@ -7,13 +7,11 @@ Pinto 2021, after Abadie, Diamond & Hainmueller 2010). The comparator rate is
 
     c_t = mean_pre(rate_treated) × Σ_j w_j · rate_jt / mean_pre(rate_j)
 
-and the treated counts are modelled as quasi-Poisson around it:
-
-    log E[y_t] = log(pop_t · c_t) + β0 + β2·post_t + β3·post_t·(t − t0)
-
-The comparator carries seasonality and shared shocks. Its intervals treat the comparator as known,
-which is reasonable when the controls hold many more events than the treated unit; they are too
-narrow otherwise (a caveat says so when the controls are small).
+and the treated unit is compared with it by the two-unit difference-in-differences of did.py
+(unit and quarter effects, level and slope change), the comparator entering as pseudo-counts
+whose Poisson variance equals the variance of its weighted index, so the intervals carry the
+comparator's own noise; the weights, fitted to the same pre-period, are counted as degrees of
+freedom spent.
 """
 
 from __future__ import annotations
@@ -23,10 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import nnls
 
-from .glm import NotEstimable, fit_quasi_poisson
-from .its import SegmentedResult, check_periods, summarise
-
-NAMES = ("const", "level_change", "slope_change")
+from .did import difference_in_differences
+from .glm import NotEstimable
+from .its import SegmentedResult, check_periods
 
 
 @dataclass(frozen=True)
@@ -71,10 +68,17 @@ def synthetic_control(events, population, quarter_index, start_index: int,
         raise NotEstimable("the weighted comparator has an empty quarter")
     weights = np.zeros(events.shape[0] - 1)
     weights[usable - 1] = w
-    t = qi.astype(float)
-    post = (t >= start_index).astype(float)
-    X = np.column_stack([np.ones_like(t), post, post * (t - start_index)])
-    offset = np.log(population[0] * comparator)
-    fit = fit_quasi_poisson(events[0], X, offset, NAMES)
-    result = summarise(fit, events[0], X, offset, qi >= start_index, [1, 2], confidence)
+    # The comparator as a second unit of a two-unit difference-in-differences, so its own noise
+    # enters the intervals: its quarterly index I_t = Σ w_j z_jt has Poisson variance
+    # Σ w_j² y_jt / (pop_jt · mean_j)², and n_t = I_t² / var(I_t) pseudo-events at rate I_t carry
+    # exactly that relative variance.
+    z_var = (weights[:, None] ** 2 * events[1:] / (population[1:] * np.where(
+        pre_mean[1:] > 0, pre_mean[1:], 1.0)[:, None]) ** 2).sum(axis=0)
+    index_t = w @ index[usable]
+    n_eff = index_t ** 2 / np.maximum(z_var, 1e-12)
+    pseudo_events = np.vstack([events[0], n_eff])
+    pseudo_pop = np.vstack([population[0], n_eff / index_t])
+    did = difference_in_differences(pseudo_events, pseudo_pop, qi, start_index, confidence,
+                                    used_df=max(0, int((weights > 0).sum()) - 1))
+    result = did.result
     return SyntheticResult(result, weights, comparator)

@@ -26,7 +26,7 @@ from .planted_warehouse import write_planted_warehouse
 REGISTER = """initiative_id,initiative_name,district_code,measure_id,group_id,start_quarter,end_quarter,expected_direction,expected_change_pct
 pathway,Respiratory pathway,023,ash_0_4,total,2024Q1,,decrease,-25
 pathway,Respiratory pathway,023,ash_0_4,pacific,2024Q1,,decrease,-25
-tiny,Tiny pilot,111,ash_0_4,pacific,2024Q1,2025Q2,decrease,-10
+tiny,Tiny pilot,111,ash_0_4,pacific,2024Q1,2024Q2,decrease,-10
 """
 PLANT = PlantedChange("ash_0_4", Quarter.parse("2024Q1"), -0.25, 0.0, "023", "total")
 
@@ -86,11 +86,15 @@ def test_a_blocked_quarter_is_left_out_not_counted_as_zero(run):
 
 def test_small_numbers_are_suppressed_and_the_end_quarter_ends_the_series(run):
     tiny = run["estimates"].filter(pl.col("initiative_id") == "tiny")
-    assert tiny["post_quarters"].to_list() == [6] * 3  # 2024Q1–2025Q2: the end quarter ends it
+    assert tiny["post_quarters"].to_list() == [2] * 3  # 2024Q1–2024Q2: the end quarter ends it
+    c = run["counts"].filter((pl.col("district_code") == "111") & (pl.col("group_id") == "pacific"))
+    post = c.filter(pl.col("quarter").is_in(["2024Q1", "2024Q2"]))["events"].sum()
+    assert post < 5  # West Coast Pacific children: about one ASH admission in two quarters
     for r in tiny.iter_rows(named=True):
-        assert r["status"] in ("suppressed", "not_estimable")
-        if r["status"] == "suppressed":
-            assert r["level_change_pct"] is None and r["events_difference"] is None
+        assert r["status"] == "suppressed"
+        assert r["status_reason"] == "fewer than 5 events before or after the start"
+        assert r["level_change_pct"] is None and r["events_difference"] is None
+        assert r["observed_events_post"] is None
     shown = run["series"]["observed_events"].drop_nulls()
     assert shown.min() >= 5  # quarters with fewer than 5 events are not shown
 
