@@ -130,7 +130,10 @@ def _evaluate_target(ini, measure_id, group_id, change_pct, direction, panel: Pa
         "expected_change_pct": change_pct, "confidence": confidence, "power_target": POWER,
         "method_version": METHOD_VERSION,
     }
-    small = (treated_events[pre].sum() < min_count or treated_events[~pre].sum() < min_count)
+    # Too few quarters is "not estimable" (said by the models); enough quarters but too few
+    # events is "suppressed".
+    small = n_pre >= 4 and n_post >= 2 and (treated_events[pre].sum() < min_count
+                                            or treated_events[~pre].sum() < min_count)
     try:
         needed = quarters_needed(treated_events[pre], treated_pop[pre], panel.index[pre],
                                  change_pct / 100, power=POWER) if pre.sum() >= 4 else None
