@@ -27,14 +27,18 @@ SCENARIOS = {
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seeds", type=int, default=200)
+    ap.add_argument("--scenario", type=int, default=None, help="run only this one (1-based)")
     a = ap.parse_args()
-    for name, scenario in SCENARIOS.items():
+    for k, (name, scenario) in enumerate(SCENARIOS.items(), start=1):
+        if a.scenario is not None and k != a.scenario:
+            continue
         t0 = time.process_time()
         result = coverage(scenario, range(a.seeds))
         print(f"\n{name}  ({a.seeds} seeds, {time.process_time() - t0:.0f} s CPU)")
         print(f"  {'method':18s} {'level in CI':>12s} {'slope in CI':>12s} {'level CI excludes 0':>20s}")
         for method, r in result.items():
-            print(f"  {method:18s} {r['level']:12.3f} {r['slope']:12.3f} {r['level_excludes_zero']:20.3f}")
+            print(f"  {method:18s} {r['level']:12.3f} {r['slope']:12.3f} {r['level_excludes_zero']:20.3f}",
+                  flush=True)
 
 
 if __name__ == "__main__":
