@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from pipelines.evaluation.recovery import coverage, local_scenario
+from pipelines.evaluation.recovery import METHODS, coverage, local_scenario
 
 SCENARIOS = {
     "local: -15% level, -1%/quarter slope, Counties Manukau, total": local_scenario(),
@@ -28,12 +28,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seeds", type=int, default=200)
     ap.add_argument("--scenario", type=int, default=None, help="run only this one (1-based)")
+    ap.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset")
     a = ap.parse_args()
     for k, (name, scenario) in enumerate(SCENARIOS.items(), start=1):
         if a.scenario is not None and k != a.scenario:
             continue
         t0 = time.process_time()
-        result = coverage(scenario, range(a.seeds))
+        result = coverage(scenario, range(a.seeds), tuple(a.methods.split(",")))
         print(f"\n{name}  ({a.seeds} seeds, {time.process_time() - t0:.0f} s CPU)")
         print(f"  {'method':18s} {'level in CI':>12s} {'slope in CI':>12s} {'level CI excludes 0':>20s}")
         for method, r in result.items():
