@@ -28,7 +28,7 @@ def evaluable(con: duckdb.DuckDBPyConnection, measures: list[Measure]) -> list[M
         cols = {r[0] for r in con.execute(
             "SELECT column_name FROM information_schema.columns "
             "WHERE table_schema = 'marts' AND table_name = ?", [f"{m.measure_id}_events"]).fetchall()}
-        if EVENT_COLUMNS <= cols and _source_id(m):
+        if cols >= EVENT_COLUMNS and _source_id(m):
             out.append(m)
     return out
 

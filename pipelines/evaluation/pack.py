@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import plotly.graph_objects as go
-from markupsafe import Markup, escape
 import polars as pl
+from markupsafe import Markup, escape
 
 from pipelines.dashboards import palette as pal
 

@@ -17,11 +17,11 @@ import polars as pl
 
 from . import nmds
 from .calendar import Quarter
+from .model import base_model
 from .plants import PlantedChange
 from .population import AGES, draw_population
 from .reference import GROUP_IDS, districts
 from .rng import rng_for
-from .model import base_model
 from .streams import build_streams, expected_by_cell
 
 

@@ -7,8 +7,6 @@ planted from 2024Q1 in Counties Manukau (023), all groups.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import dagster as dg
 import duckdb
 import numpy as np
@@ -109,7 +107,7 @@ def test_every_number_in_the_pack_sentences_is_in_the_estimates_table(run):
     import re
 
     est = run["estimates"]
-    for (ini, group), rows in est.group_by("initiative_id", "group_id"):
+    for (_ini, group), rows in est.group_by("initiative_id", "group_id"):
         sentences = initiative_sentences(rows, "ASH admissions", group, "Counties Manukau")
         assert sentences
         text = " ".join(sentences)
@@ -118,7 +116,7 @@ def test_every_number_in_the_pack_sentences_is_in_the_estimates_table(run):
                             for v in rows[c].to_list() if v}
         allowed = set()
         for r in rows.iter_rows(named=True):
-            for k, v in r.items():
+            for _k, v in r.items():
                 if isinstance(v, float) and np.isfinite(v):
                     allowed |= {f"{abs(v):,.0f}", f"{abs(v) * 100:.0f}"}
                 elif isinstance(v, int) and not isinstance(v, bool):
