@@ -231,6 +231,7 @@ def build_dashboards(
     points: pl.DataFrame | None = None,
     commentary: pl.DataFrame | None = None,
     decomposition: pl.DataFrame | None = None,
+    initiative_panels: Mapping[str, Sequence[Markup]] | None = None,
 ) -> list[Path]:
     """Write one HTML page per district plus index.html into out_dir; return the paths written.
 
@@ -265,7 +266,8 @@ def build_dashboards(
         path = out_dir / district_file_name(code, name)
         ctx = district_context(code, m, e, t, notes, measure_order, commentary, decomposition)
         ctx["pack"] = district_pack(code, name, m, e, points, targets, figure_html)
-        _write(path, page.render(**base, **ctx))
+        _write(path, page.render(**base, **ctx,
+                                 initiative_panels=(initiative_panels or {}).get(code, [])))
         written.append(path)
     index = out_dir / "index.html"
     ctx = index_context(m, e, districts, notes, measure_order)

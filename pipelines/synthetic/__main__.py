@@ -22,11 +22,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ash-change", default=None,
                     help="opt-in step change in ASH 0–4, e.g. group=pacific:x2@2025Q1 or "
                          "condition=dental:x3@2025Q1 (default: none)")
+    ap.add_argument("--plant", action="append", default=None,
+                    help="plant a change: measure@district@group@start@level[@slope], "
+                         "district 000 = national (repeatable; off by default)")
     a = ap.parse_args(argv)
     summary = generate(
         a.preset, a.out, a.truth_out, years=a.years, end_quarter=a.end_quarter, seed=a.seed,
         sources=a.sources.split(",") if a.sources else None,
         defects=a.defects.split(",") if a.defects else None, ash_change=a.ash_change,
+        plants=a.plant,
     )
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     by_source: dict[str, int] = {}

@@ -24,6 +24,7 @@ from .calendar import Quarter, quarter_range, rolling_windows
 from .context import Context
 from .defects import apply_defects, parse_defects
 from .planted_change import PlantedChange
+from .plants import PlantedChange as PlantedLevelSlope
 from .population import AGES, SEXES
 from .presets import preset as get_preset
 from .reference import GROUP_IDS, GROUPS, districts
@@ -82,11 +83,14 @@ def generate(
     sources: list[str] | None = None,
     defects: list[str] | None = None,
     ash_change: str | None = None,
+    plants: list[str] | None = None,
 ) -> GenerationSummary:
     """Write landing files under out_dir/<source>/ and the planted truth under truth_dir.
 
     `ash_change` (opt-in, e.g. "group=pacific:x2@2025Q1") plants a step change in ASH 0–4
-    (planted_change.py); without it the output is the same, byte for byte."""
+    (planted_change.py); without it the output is the same, byte for byte.
+    `plants` (opt-in, plants.PlantedChange.parse specs) plant level/slope changes in NMDS measures
+    for the initiative evaluation (pipelines/evaluation)."""
     t0 = time.perf_counter()
     p = get_preset(preset)
     years = years or p.default_years
@@ -96,6 +100,7 @@ def generate(
         raise ValueError(f"unknown sources {sorted(unknown)}; known: {', '.join(SOURCES)}")
     defect_specs = parse_defects(defects or [], sources)
     change = PlantedChange.parse(ash_change) if ash_change else None
+    planted = parse_plants(plants or [])
     out, truth_out = Path(out_dir), Path(truth_dir)
     quarters = quarter_range(Quarter.parse(end_quarter), years)
     if years < 1:
@@ -109,7 +114,7 @@ def generate(
 
     if "nmds_events" in sources or "moh_release" in sources:
         files, frames, realised, extra = _nmds(ctx, write_events="nmds_events" in sources,
-                                               ash_change=change)
+                                               ash_change=change, plants=planted)
         landing += files
         truth_files += extra
         if "nmds_events" in sources:
@@ -159,6 +164,8 @@ def generate(
     }
     if ash_change:
         manifest["ash_change"] = ash_change
+    if planted:  # only when asked for, so a default run's manifest is unchanged
+        manifest["plants"] = [p.describe() for p in planted]
     truth_out.mkdir(parents=True, exist_ok=True)
     (truth_out / "manifest.json").write_text(
         json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -172,10 +179,20 @@ def population_years(ctx: Context) -> list[int]:
     return sorted(set(ctx.years) | set(range(first, ctx.quarters[-1].year + 1)))
 
 
-def _nmds(ctx: Context, write_events: bool, ash_change: PlantedChange | None = None):
+def parse_plants(specs: list[str]) -> tuple[PlantedLevelSlope, ...]:
+    planted = tuple(PlantedLevelSlope.parse(s) for s in specs)
+    for p in planted:
+        if p.measure_id not in nmds.MEASURES:
+            raise ValueError(f"planted change: {p.measure_id!r} is not a planted NMDS measure "
+                             f"({', '.join(nmds.MEASURES)})")
+    return planted
+
+
+def _nmds(ctx: Context, write_events: bool, ash_change: PlantedChange | None = None,
+          plants: tuple[PlantedLevelSlope, ...] = ()):
     """NMDS quarters, streamed one at a time; returns files, truth frames, realised numerators."""
-    # The change is planted after calibration, so every other stream stays as without it.
-    model = replace(calibrated_model(ctx.seed), ash_change=ash_change)
+    # Changes are planted after calibration, so every other stream stays as without them.
+    model = replace(calibrated_model(ctx.seed), ash_change=ash_change, plants=plants)
     streams = build_streams(model)
     expected, realised, planted, rate_frames = {}, {}, [], []
     files, extra = [], []

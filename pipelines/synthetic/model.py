@@ -43,6 +43,7 @@ class Model:
     acute_group: np.ndarray  # (group,): calibrated multiplier of general acute admissions
     elective_volume: float  # calibrated multiplier of elective/arranged volumes
     ash_change: PlantedChange | None = None  # opt-in step change (planted_change.py)
+    plants: tuple = ()  # opt-in planted changes (plants.PlantedChange); none by default
 
     @staticmethod
     def years_since_reference(quarter: Quarter) -> float:

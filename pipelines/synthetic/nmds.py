@@ -169,7 +169,7 @@ def generate_quarter(m: Model, streams: list[Stream], population: np.ndarray, qu
     parts = []
     for stream in streams:
         rng = rng_for(seed, "nmds_events", quarter.label, stream.name)
-        lam = expected_by_cell(stream, m, population, years)
+        lam = expected_by_cell(stream, m, population, years, quarter)
         parts.extend(_draw_stream(stream, lam, population, quarter, rng, seed))
 
     realised = {k: np.zeros((len(districts()), 4)) for k in MEASURES}
@@ -214,7 +214,7 @@ def planted_rates(m: Model, streams: list[Stream], quarter: Quarter) -> dict[str
     out = {k: np.zeros_like(ones) for k in MEASURES}
     transfer_los = np.full(len(AGES), los_tables.mean("transfer"))
     for s in streams:
-        lam = expected_by_cell(s, m, ones, years)
+        lam = expected_by_cell(s, m, ones, years, quarter)
         for counts, mean_los in ((s.counts, s.mean_los_by_age()),
                                  (s.transfer_counts if s.transfer else frozenset(), transfer_los)):
             for measure in counts:

@@ -270,14 +270,20 @@ def build_streams(m: Model) -> list[Stream]:
     ]
 
 
-def expected_by_cell(stream: Stream, m: Model, population: np.ndarray, years: float) -> np.ndarray:
-    """Expected events per year in each cell, shape (district, group, age, sex)."""
+def expected_by_cell(stream: Stream, m: Model, population: np.ndarray, years: float,
+                     quarter=None) -> np.ndarray:
+    """Expected events per year in each cell, shape (district, group, age, sex). Planted
+    changes (m.plants, opt-in) apply to the streams counting their measure, given the quarter."""
     lam = stream.rate * population
     if stream.ash_trend:
         lam = lam * ((1.0 + m.ash_trend) ** years)[:, None, None, None]
         if m.ash_change is not None:
             start = m.years_since_reference(m.ash_change.from_quarter)
             lam = lam * m.ash_change.group_multiplier(stream.name, years, start)[None, :, None, None]
+    if quarter is not None:
+        for plant in m.plants:
+            if plant.measure_id in stream.counts:
+                lam = lam * plant.factor(quarter)[:, :, None, None]
     return lam
 
 
