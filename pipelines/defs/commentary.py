@@ -31,6 +31,7 @@ from pipelines.commentary.inputs import build_change_inputs
 from pipelines.commentary.targets import load_targets
 from pipelines.commentary.verify import WITHHELD_TEXT, unverified_paragraphs, withhold_unverified
 from pipelines.config import PROJECT_ROOT, SQL_DIR
+from pipelines.defs.automation_conditions import REFRESH_WHEN_UPSTREAM_CHANGES
 from pipelines.defs.resources import Warehouse
 from pipelines.measures.definitions import default_config
 from pipelines.measures.publish import suppression_rule
@@ -73,7 +74,8 @@ def _export(warehouse: Warehouse, name: str, frame: pl.DataFrame) -> Path:
     return out / f"{name}.parquet"
 
 
-@dg.asset(group_name="commentary", deps=_measure_keys(DECOMPOSED), kinds={"duckdb", "polars"},
+@dg.asset(group_name="commentary", automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
+          deps=_measure_keys(DECOMPOSED), kinds={"duckdb", "polars"},
           description="Why did it change? Each year-on-year change of ASH 0–4 (by ethnic group, "
           "Kitagawa; by condition group), amenable mortality (by cause group) and crude acute bed "
           "days (admissions × length of stay), in parts that add up to it. sql/commentary/.")
@@ -107,7 +109,8 @@ def parts_add_up(warehouse: Warehouse) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=bad.is_empty(), metadata={"changes_not_adding_up": bad.height})
 
 
-@dg.asset(group_name="commentary", deps=[*_all_measure_keys(), change_decomposition],
+@dg.asset(group_name="commentary", automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
+          deps=[*_all_measure_keys(), change_decomposition],
           kinds={"duckdb", "polars"},
           description="Every number the drafted commentary may print, formatted, with the "
           "published cell it comes from (marts.measures / marts.equity / marts.trend / "
@@ -136,7 +139,8 @@ def facts_match_published_cells(warehouse: Warehouse) -> dg.AssetCheckResult:
         "first_mismatches": dg.MetadataValue.md("\n".join(f"- {p}" for p in problems[:20]) or "none")})
 
 
-@dg.asset(group_name="commentary", deps=[commentary_facts], kinds={"duckdb", "polars"},
+@dg.asset(group_name="commentary", automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
+          deps=[commentary_facts], kinds={"duckdb", "polars"},
           description="The commentary shown per district × measure: the analyst's dated override "
           "(commentary/overrides/<district>.md) or else the drafted paragraph, marked as a draft.")
 def commentary(warehouse: Warehouse) -> dg.MaterializeResult:

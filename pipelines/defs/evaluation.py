@@ -12,16 +12,18 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.defs.automation_conditions import REFRESH_WHEN_UPSTREAM_CHANGES
 from pipelines.defs.resources import Warehouse
+from pipelines.defs.transform import measures_with_sql
 from pipelines.evaluation.publish import EXPORT_NAME, run_evaluation
 from pipelines.evaluation.register import register_path
 from pipelines.measures.definitions import default_config
 
-MEASURE_ASSETS = [dg.AssetKey(f"measure_{m.measure_id}")
-                  for m in default_config().measures.values() if m.sql_file.exists()]
+MEASURE_ASSETS = [dg.AssetKey(f"measure_{m.measure_id}") for m in measures_with_sql()]
 
 
 @dg.asset(group_name="evaluation", deps=MEASURE_ASSETS, kinds={"duckdb", "parquet", "csv"},
+          automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
           description="Initiative effects: interrupted time series, difference-in-differences "
           "and synthetic control on quarterly counts; power; the pack's figures come from here.")
 def initiative_estimates(warehouse: Warehouse) -> dg.MaterializeResult:

@@ -21,6 +21,7 @@ from pipelines.defs.automation_conditions import REFRESH_WHEN_UPSTREAM_CHANGES
 from pipelines.defs.markdown import counts_table
 from pipelines.defs.resources import Warehouse
 from pipelines.defs.transform import measures_with_sql, periods_covered
+from pipelines.evaluation.pack import initiative_panels
 from pipelines.measures import export_dictionary
 from pipelines.measures.definitions import default_config
 from pipelines.output_files import atomic_outputs, write_csv_safe
@@ -61,7 +62,7 @@ def measures_export(warehouse: Warehouse) -> dg.MaterializeResult:
     })
 
 
-@dg.asset(group_name="publish", deps=[*MART_ASSETS, dg.AssetKey("commentary")], kinds={"plotly", "html"},
+@dg.asset(group_name="publish", deps=[*MART_ASSETS, dg.AssetKey("commentary"), dg.AssetKey("initiative_estimates")], kinds={"plotly", "html"},
           automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES,
           description="One offline HTML dashboard per district plus a national overview.")
 def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
@@ -72,6 +73,7 @@ def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
         dq = published(con, "dq_summary")
         points = pack_points(con)  # non-overlapping quarterly values for SPC (docs/pack.md)
         commentary, decomposition = commentary_tables(con)
+        panels = initiative_panels(con, measures)
     as_of = _latest_label(measures) or "no data"
     # The rows' definition_note: measures.yaml's note plus what the pipeline derives (e.g. the
     # standard population used instead of the published one).
@@ -81,7 +83,8 @@ def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
                              definition_notes=notes,
                              measure_order=[m.measure_id for m in measures_with_sql()],
                              targets=pack_targets(), points=points,
-                             commentary=commentary, decomposition=decomposition)
+                             commentary=commentary, decomposition=decomposition,
+                             initiative_panels=panels)
     pdfs = print_pdfs(pages)  # board papers, beside each page
     index = next((p for p in pages if p.name == "index.html"), None)
     return dg.MaterializeResult(metadata={

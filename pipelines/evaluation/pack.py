@@ -157,3 +157,21 @@ def district_panels(estimates: pl.DataFrame, series: pl.DataFrame, measure_names
         for c in codes:
             out.setdefault(c, []).append(panel)
     return out
+
+
+def initiative_panels(con, measures: pl.DataFrame) -> dict[str, list[Markup]]:
+    """The district pages' initiative panels from the warehouse (none before the evaluation ran)."""
+    from pipelines.evaluation.publish import ESTIMATES_TABLE, SERIES_TABLE
+    from pipelines.warehouse import table_exists
+
+    if not all(table_exists(con, *t.split(".")) for t in (ESTIMATES_TABLE, SERIES_TABLE)):
+        return {}
+    estimates = con.sql(f"SELECT * FROM {ESTIMATES_TABLE}").pl()
+    if not estimates.height:
+        return {}
+    series = con.sql(f"SELECT * FROM {SERIES_TABLE}").pl()
+    names = measures.select("measure_id", "measure_name").unique()
+    districts = measures.select("district_code", "district_name").unique()
+    units = measures.select("measure_id", "unit").unique()
+    return district_panels(estimates, series, dict(names.iter_rows()), dict(districts.iter_rows()),
+                           dict(units.iter_rows()))
