@@ -17,6 +17,7 @@ import polars as pl
 from pipelines import stats
 from pipelines.config import SQL_DIR
 from pipelines.contracts.sql import literal
+from pipelines.dashboards.frames import NATIONAL_CODE
 from pipelines.measures.trend import MIN_POINTS
 from pipelines.warehouse import execute, read_sql
 
@@ -73,8 +74,24 @@ def quarterly_points(
             .otherwise(pl.col("numerator") / (pl.col("population") / 4) * multipliers[measure_id])
             .alias("value"),
             suppressed.alias("suppressed"), "withheld", pl.lit("quarter").alias("kind"),
-        ))
+        ).pipe(_hide_recoverable_series))
     return pl.concat(frames).cast(POINT_COLUMNS) if frames else empty_points()
+
+
+def _hide_recoverable_series(points: pl.DataFrame) -> pl.DataFrame:
+    """Complementary suppression for quarterly points (docs/suppression.md). Four quarters add up
+    to a published rolling 12-month window, and the districts' quarters add up to New Zealand's,
+    so one suppressed quarter could be recovered by subtraction. A district series with any
+    suppressed quarter is therefore not shown at all, and New Zealand's quarterly series is not
+    shown when any district's is hidden (its rolling 12-month series still is)."""
+    national = pl.col("district_code") == NATIONAL_CODE
+    hidden = points.filter(~national).group_by("district_code").agg(pl.col("suppressed").any())
+    hidden = set(hidden.filter(pl.col("suppressed"))["district_code"].to_list())
+    hide = pl.col("district_code").is_in(list(hidden)) | (national & pl.lit(bool(hidden)))
+    return points.with_columns(
+        pl.when(hide).then(None).otherwise(pl.col("value")).alias("value"),
+        (pl.col("suppressed") | hide).alias("suppressed"),
+    )
 
 
 def non_overlapping(rows: pl.DataFrame) -> bool:

@@ -12,14 +12,12 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
 from pipelines import contracts
 from pipelines.config import CONTRACTS_DIR, PROJECT_ROOT
-from pipelines.contracts.validate import validate_batch
-from pipelines.sources.readers import ROW_NUMBER, read_as_text
-from pipelines.sources.typing import type_violations_select, typed_select
+from pipelines.contracts.hand_kept import check_hand_kept_file
+from pipelines.sources.readers import ROW_NUMBER
 
 TARGETS_CONTRACTS_DIR = CONTRACTS_DIR / "pack"
 EXAMPLE_TARGETS = PROJECT_ROOT / "reference" / "targets" / "slm_targets_example.csv"
@@ -52,39 +50,22 @@ def load_targets(path: Path, known_measures: Iterable[str] | None = None) -> pl.
     path = Path(path)
     contract = contracts.load_contract("targets", TARGETS_CONTRACTS_DIR)
     try:
-        text = read_as_text(path)
+        checked = check_hand_kept_file(path, contract, validate=True)
     except Exception as exc:  # unreadable file: say which
         raise TargetsError(f"{path.name}: cannot be read as a targets file: {exc}") from exc
-    present = set(text.columns)
-    missing = [c.name for c in contract.columns if c.required and c.name not in present]
-    if missing:
-        raise TargetsError(f"{path.name}: missing required column(s) {', '.join(missing)}")
-
-    con = duckdb.connect()
-    try:
-        con.register("targets_text", text)
-        con.execute("CREATE TEMP TABLE batch AS " + typed_select(
-            contract.columns, present, contract.period_column, contract.period_kind, "targets_text"))
-        problems = con.sql(
-            type_violations_select(contract.source_id, contract.columns, present, "targets_text")
-            + "\nUNION ALL\nSELECT _row_number, rule_id, severity, reason FROM ("
-            + contracts.row_violations_sql(contract, "batch") + ") WHERE severity = 'error'"
-        ).fetchall()
-        verdict = validate_batch(con, contract, "batch")
-        typed = con.sql(f"SELECT * EXCLUDE (_period) FROM batch ORDER BY {ROW_NUMBER}").pl()
-    finally:
-        con.close()
-
-    messages = sorted({(row, reason) for row, _, _, reason in problems if row is not None})
+    if checked.missing_columns:
+        raise TargetsError(f"{path.name}: missing required column(s) {', '.join(checked.missing_columns)}")
+    typed = checked.typed
+    messages = sorted({(row, reason) for row, _, reason in checked.problems})
     if known_measures is not None:
         known = set(known_measures)
         messages += [(r[ROW_NUMBER], f"column measure_id: '{r['measure_id']}' is not a published measure")
                      for r in typed.iter_rows(named=True)
                      if r["measure_id"] is not None and r["measure_id"] not in known]
-    if messages or verdict.blocking:
+    if messages or checked.blocking_rules:
         lines = [f"{path.name}, row {row}: {reason}" for row, reason in sorted(messages)]
         if not lines:  # a rule GX failed that no row predicate names (should not happen)
-            lines = [f"{path.name}: contract rules failed: {', '.join(verdict.blocking_rules)}"]
+            lines = [f"{path.name}: contract rules failed: {', '.join(checked.blocking_rules)}"]
         raise TargetsError("targets file refused (contract data_contracts/pack/targets.odcs.yaml):\n"
                            + "\n".join(lines))
     return typed.select(

@@ -12,13 +12,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
 import polars as pl
 
 from pipelines.config import CONTRACTS_DIR, PROJECT_ROOT
-from pipelines.contracts import load_contract, row_violations_sql
-from pipelines.sources.readers import ROW_NUMBER, read_as_text
-from pipelines.sources.typing import type_violations_select, typed_select
+from pipelines.contracts import load_contract
+from pipelines.contracts.hand_kept import check_hand_kept_file
+from pipelines.sources.readers import ROW_NUMBER
 
 REGISTER_CONTRACTS = CONTRACTS_DIR / "registers"
 DEFAULT_REGISTER = PROJECT_ROOT / "initiatives" / "register.csv"
@@ -48,24 +47,11 @@ def load_register(path: Path | str, evaluable: set[str] | None = None) -> pl.Dat
     """The typed register (one row per initiative × district × measure × group)."""
     path = Path(path)
     contract = load_contract("initiatives", REGISTER_CONTRACTS)
-    text = read_as_text(path)
-    missing = [c.name for c in contract.columns if c.required and c.name not in text.columns]
-    if missing:
-        raise RegisterError(f"{path.name}: missing required column(s) {', '.join(missing)}")
-    present = set(text.columns)
-    con = duckdb.connect()
-    try:
-        con.register("register_text", text)
-        con.execute("CREATE TEMP TABLE batch AS " + typed_select(
-            contract.columns, present, contract.period_column, contract.period_kind, "register_text"))
-        problems = con.sql(
-            f"SELECT * FROM ({type_violations_select(contract.source_id, contract.columns, present, 'register_text')}) "
-            f"UNION ALL SELECT * FROM ({row_violations_sql(contract)}) WHERE severity = 'error' "
-            f"ORDER BY 1, 2").fetchall()
-        typed = con.sql(f"SELECT * EXCLUDE (_period) FROM batch ORDER BY {ROW_NUMBER}").pl()
-    finally:
-        con.close()
-    lines = [f"{path.name} row {row}: {reason} ({rule})" for row, rule, _, reason in problems]
+    checked = check_hand_kept_file(path, contract)
+    if checked.missing_columns:
+        raise RegisterError(f"{path.name}: missing required column(s) {', '.join(checked.missing_columns)}")
+    typed = checked.typed
+    lines = [f"{path.name} row {row}: {reason} ({rule})" for row, rule, reason in checked.problems]
     lines += _consistency_problems(path.name, typed, evaluable)
     if lines:
         raise RegisterError("the initiatives register breaks its contract:\n  " + "\n  ".join(lines))

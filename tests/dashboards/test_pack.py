@@ -270,3 +270,22 @@ def test_special_cause_share_counts_only_charted_district_points():
     assert (flagged, charted) == (1, 28)
     only_011 = pl.DataFrame({"district_code": ["011"], "measure_id": ["ash_0_4"]})
     assert special_cause_share(pts, {"ash_0_4": "lower_is_better"}, only_011) == (0, 14)
+
+
+def test_quarters_that_would_reveal_a_suppressed_one_are_hidden():
+    """Four quarters add up to a published window and districts add up to New Zealand, so a
+    district with one suppressed quarter shows none, and New Zealand's quarters go too."""
+    from pipelines.dashboards.quarterly import _hide_recoverable_series
+
+    rows = [(d, q, n) for d, counts in {"011": [7, 3, 9, 8], "021": [20, 22, 19, 25],
+                                        "000": [27, 25, 28, 33]}.items()
+            for q, n in enumerate(counts)]
+    points = pl.DataFrame(rows, schema=["district_code", "quarter", "numerator"], orient="row").with_columns(
+        pl.col("numerator").cast(pl.Float64).alias("value"),
+        ((pl.col("numerator") > 0) & (pl.col("numerator") < 5)).alias("suppressed"))
+    shown = _hide_recoverable_series(points).filter(pl.col("value").is_not_null())
+    assert sorted(set(shown["district_code"])) == ["021"]
+    assert shown.height == 4 and not shown["suppressed"].any()
+    # with nothing suppressed, every series stays
+    clean = points.with_columns(pl.lit(False).alias("suppressed"))
+    assert _hide_recoverable_series(clean)["value"].null_count() == 0

@@ -1,0 +1,56 @@
+"""Small hand-kept files (milestone targets, the initiatives register): read whole, typed and
+checked by their own contract with the same typing and row rules as the landing sources.
+
+Such a file is a commitment an analyst wrote, so it is all or nothing: the caller refuses the
+whole file when `CheckedFile.problems` is not empty, listing every row and column at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.contracts.model import Contract
+from pipelines.contracts.sql import row_violations_sql
+from pipelines.sources.readers import ROW_NUMBER, read_as_text
+from pipelines.sources.typing import type_violations_select, typed_select
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    typed: pl.DataFrame                  # as the contract types it, in file order, with _row_number
+    problems: list[tuple[int, str, str]]  # (row, rule id, reason) for every error-severity break
+    missing_columns: list[str]            # required contract columns the file lacks (then typed is empty)
+    blocking_rules: list[str]             # GX rules that failed (only with validate=True)
+
+
+def check_hand_kept_file(path: Path, contract: Contract, validate: bool = False) -> CheckedFile:
+    """Type `path` as `contract` says and collect every error-severity problem; with `validate`,
+    also run the contract's Great Expectations suite on the typed rows."""
+    text = read_as_text(Path(path))
+    present = set(text.columns)
+    missing = [c.name for c in contract.columns if c.required and c.name not in present]
+    if missing:
+        return CheckedFile(pl.DataFrame(), [], missing, [])
+    con = duckdb.connect()
+    try:
+        con.register("file_text", text)
+        con.execute("CREATE TEMP TABLE batch AS " + typed_select(
+            contract.columns, present, contract.period_column, contract.period_kind, "file_text"))
+        problems = con.sql(
+            f"SELECT * FROM ({type_violations_select(contract.source_id, contract.columns, present, 'file_text')}) "
+            f"UNION ALL SELECT * FROM ({row_violations_sql(contract, 'batch')}) WHERE severity = 'error' "
+            "ORDER BY 1, 2").fetchall()
+        blocking: list[str] = []
+        if validate:
+            from pipelines.contracts.validate import validate_batch
+
+            blocking = list(validate_batch(con, contract, "batch").blocking_rules)
+        typed = con.sql(f"SELECT * EXCLUDE (_period) FROM batch ORDER BY {ROW_NUMBER}").pl()
+    finally:
+        con.close()
+    found = [(row, rule, reason) for row, rule, _, reason in problems if row is not None]
+    return CheckedFile(typed, found, [], blocking)
