@@ -265,13 +265,15 @@ def build_dashboards(
     for code, name in districts:
         path = out_dir / district_file_name(code, name)
         ctx = district_context(code, m, e, t, notes, measure_order, commentary, decomposition)
-        ctx["pack"] = district_pack(code, name, m, e, points, targets, figure_html)
+        ctx["pack"] = _with_commentary(district_pack(code, name, m, e, points, targets, figure_html),
+                                       commentary, code)
         _write(path, page.render(**base, **ctx,
                                  initiative_panels=(initiative_panels or {}).get(code, [])))
         written.append(path)
     index = out_dir / "index.html"
     ctx = index_context(m, e, districts, notes, measure_order)
-    ctx["pack"] = national_pack(m, e, points, targets, districts, figure_html)
+    ctx["pack"] = _with_commentary(national_pack(m, e, points, targets, districts, figure_html),
+                                   commentary, NATIONAL_CODE)
     _write(index, env.get_template("index.html.j2").render(**base, **ctx))
     written.append(index)
     return written
@@ -279,3 +281,12 @@ def build_dashboards(
 
 def _write(path: Path, html: str) -> None:
     write_text_atomic(path, html)
+
+
+def _with_commentary(pack: dict, commentary: pl.DataFrame | None, code: str) -> dict:
+    """Each first-page row carries its measure's drafted paragraph (or the analyst's override)."""
+    from pipelines.commentary.page import commentary_block  # pipelines.commentary imports dashboards
+
+    for row in pack.get("summary", []):
+        row["commentary"] = commentary_block(commentary, code, row["measure_id"])
+    return pack

@@ -34,6 +34,13 @@ def test_district_page_shows_the_draft_or_the_override_and_the_waterfall(tmp_pat
     assert "Analyst commentary, 14 February 2026" in counties
     assert "Our words &amp; &lt;b&gt;ours&lt;/b&gt;." in counties        # escaped, never raw HTML
     assert "In the year to Dec 2025 the rate was 800.0" not in counties   # the override replaces the draft
+    # the first page's summary table carries each measure's paragraph under its row
+    summary = northland.split('id="summary"')[1].split("</section>")[0]
+    assert 'class="pack-commentary commentary-draft"' in summary
+    assert "In the year to Dec 2025 the rate was 1,562.5 per 100,000 population" in summary
+    first_counties = counties.split('id="summary"')[1].split("</section>")[0]
+    assert "Our words &amp; &lt;b&gt;ours&lt;/b&gt;." in first_counties
     # without commentary the page is as before
     plain = build_dashboards(m, e, t, None, tmp_path / "plain", "December 2025")
-    assert "commentary" not in next(p for p in plain if p.name.startswith("district_011")).read_text(encoding="utf-8")
+    plain_page = next(p for p in plain if p.name.startswith("district_011")).read_text(encoding="utf-8")
+    assert 'class="note commentary' not in plain_page and '<tr class="pack-commentary' not in plain_page
