@@ -13,7 +13,7 @@ demo: setup   ## national synthetic data → DuckDB → contracts → measures �
 	@$(PY) -m pipelines.cli demo --preset national --years 5
 
 test: setup
-	@$(PY) -m pytest -q -n 2 --dist loadgroup
+	@$(PY) -m pytest -q -n 2 --dist loadgroup --durations=20
 
 ui: setup     ## the Dagster UI on http://127.0.0.1:3000 (localhost only) and the daemon (sensors, schedule)
 	@.venv/bin/dagster dev -h 127.0.0.1 -p 3000
