@@ -253,13 +253,16 @@ def test_quarterly_points_sql(quarterly_db):
     got = {(r["district_code"], r["period_label"]): r for r in p.iter_rows(named=True)}
     # quarters without a rolling window population (2024Q1–Q3) are not points
     assert {q for _, q in got} == {"2024Q4", "2025Q1", "2025Q2"}
-    # 12 events over a quarter of 10,000 people, annualised per 100,000
-    assert got[("011", "2024Q4")]["value"] == pytest.approx(12 / (10_000 / 4) * 100_000)
+    # 20 events over a quarter of 20,000 people, annualised per 100,000
+    assert got[("021", "2024Q4")]["value"] == pytest.approx(20 / (20_000 / 4) * 100_000)
     assert got[("011", "2025Q2")]["value"] is None and got[("011", "2025Q2")]["suppressed"]
-    assert got[("011", "2025Q1")]["value"] is None and got[("011", "2025Q1")]["withheld"]  # blocked
+    assert got[("011", "2025Q1")]["withheld"]  # blocked
+    # 011 has a suppressed quarter, so none of its quarters is shown (they would reveal it by
+    # subtraction from its published windows), and New Zealand's are hidden with it
+    assert got[("011", "2024Q4")]["numerator"] == 12 and got[("011", "2024Q4")]["value"] is None
     # New Zealand sums the districts
     assert got[("000", "2024Q4")]["numerator"] == 32
-    assert got[("000", "2024Q4")]["value"] == pytest.approx(32 / (30_000 / 4) * 100_000)
+    assert got[("000", "2024Q4")]["value"] is None and got[("000", "2024Q4")]["suppressed"]
     assert not any(math.isnan(r["value"]) for r in got.values() if r["value"] is not None)
 
 
