@@ -23,6 +23,15 @@ def e2e(tmp_path_factory):
         yield run
 
 
+@pytest.fixture(scope="module")
+def run(e2e):
+    """The same pipeline run, under the name the export checks use."""
+    return e2e
+
+
+from tests.integration.export_checks import *  # noqa: E402,F403 (issue 9's export checks, same run)
+
+
 def warehouse(e2e):
     import duckdb
 

@@ -15,16 +15,9 @@ from pipelines.measures.definitions import default_config
 from pipelines.measures.export_check import check, read_export
 from pipelines.measures.export_dictionary import FILE_NAME
 from pipelines.measures.statistics.direct_who import standard_weights
-from tests.integration.pipeline_run import pipeline_run
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("export")]
-
-
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    with pipeline_run(tmp_path_factory.mktemp("export")) as r:
-        yield r
-
+# Collected in test_end_to_end.py, whose module provides the `run` fixture: one pipeline run of
+# the small preset serves both, instead of a second 10-minute run on another worker.
 
 @pytest.fixture(scope="module")
 def exported(run) -> pl.DataFrame:
