@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipelines.contracts import load_contract, row_violations_sql, validate_batch  # noqa: E402
 from pipelines.contracts.validate import ENGINE_FLAGS, ENGINE_GX  # noqa: E402
-from pipelines.sources.typing import typed_select  # noqa: E402
+from pipelines.sources.contract_types import typed_select  # noqa: E402
 
 
 def generate(out: Path, years: int) -> Path:

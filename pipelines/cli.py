@@ -111,7 +111,7 @@ def print_truth_coverage(settings: Settings) -> None:
 def print_outputs(settings: Settings, started: float) -> None:
     """The dashboards and exports this run wrote; older files left in place are named as such,
     never listed as new (a failed or partial run writes nothing: pipelines/output_files.py)."""
-    from pipelines.measures.definitions import default_config
+    from pipelines.measures.measure_config import default_config
     from pipelines.output_files import outputs_since
 
     for why in default_config().rejected.values():

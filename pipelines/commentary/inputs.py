@@ -12,7 +12,7 @@ import re
 import duckdb
 
 from pipelines.config import SQL_DIR
-from pipelines.measures.definitions import MeasureConfig
+from pipelines.measures.measure_config import MeasureConfig
 from pipelines.measures.run_sql import reset_variables
 from pipelines.warehouse import read_sql, run_sql_file, set_variables, table_exists
 

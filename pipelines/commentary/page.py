@@ -1,6 +1,6 @@
 """What a district page shows of the commentary for one measure: the paragraph (override or draft,
 labelled as such) and the waterfall chart of each decomposition of the latest change. The page
-templates only lay these out (dashboards/templates/district.html.j2)."""
+templates only lay these out (pipelines/dashboards/templates/district.html.j2)."""
 
 from __future__ import annotations
 

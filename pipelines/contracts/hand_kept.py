@@ -15,8 +15,8 @@ import polars as pl
 
 from pipelines.contracts.model import Contract
 from pipelines.contracts.sql import row_violations_sql
+from pipelines.sources.contract_types import type_violations_select, typed_select
 from pipelines.sources.readers import ROW_NUMBER, read_as_text
-from pipelines.sources.typing import type_violations_select, typed_select
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from __future__ import annotations
 import math
 
 from pipelines.dashboards.frames import is_number
+from pipelines.stats.confidence import z_for
 
-Z95 = 1.959963984540054
+Z95 = z_for(0.95)
 
 # Fingertips benchmark colours (pack-methods §5.1, FTO shared.ts). Text colour chosen per fill
 # for ≥ 4.5:1 contrast; every cell also carries its word, so colour is never the only cue.

@@ -30,7 +30,7 @@ from pipelines.dashboards.quarterly import (
     usable_run,
 )
 from pipelines.dashboards.summary import available_headlines, headline_rows, measure_summary
-from pipelines.measures.definitions import default_config
+from pipelines.measures.measure_config import default_config
 from pipelines.measures.trend import MIN_POINTS
 
 FigureHtml = Callable[..., Markup]

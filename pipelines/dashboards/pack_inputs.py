@@ -14,7 +14,7 @@ import polars as pl
 
 from pipelines.dashboards.quarterly import quarterly_points
 from pipelines.dashboards.targets import EXAMPLE_TARGETS, load_targets
-from pipelines.measures.definitions import default_config
+from pipelines.measures.measure_config import default_config
 
 TARGETS_ENV = "SLM_TARGETS"
 

@@ -35,7 +35,7 @@ from pipelines.dashboards.tables import dq_rows, dq_summary, headline_value, lat
 from pipelines.dashboards.targets import empty_targets
 from pipelines.output_files import write_text_atomic
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "dashboards" / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 
 # What the data cannot say about an incomplete definition (measures.yaml comments, addendum §1).
 

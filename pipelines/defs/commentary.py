@@ -33,8 +33,8 @@ from pipelines.commentary.verify import WITHHELD_TEXT, unverified_paragraphs, wi
 from pipelines.config import PROJECT_ROOT, SQL_DIR
 from pipelines.defs.automation_conditions import REFRESH_WHEN_UPSTREAM_CHANGES
 from pipelines.defs.resources import Warehouse
-from pipelines.measures.definitions import default_config
-from pipelines.measures.publish import suppression_rule
+from pipelines.measures.measure_config import default_config
+from pipelines.measures.tidy_rows import suppression_rule
 from pipelines.warehouse import read_sql, table_exists
 
 OVERRIDES_DIR = PROJECT_ROOT / "commentary" / "overrides"

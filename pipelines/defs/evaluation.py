@@ -17,7 +17,7 @@ from pipelines.defs.resources import Warehouse
 from pipelines.defs.transform import measures_with_sql
 from pipelines.evaluation.publish import EXPORT_NAME, run_evaluation
 from pipelines.evaluation.register import register_path
-from pipelines.measures.definitions import default_config
+from pipelines.measures.measure_config import default_config
 
 MEASURE_ASSETS = [dg.AssetKey(f"measure_{m.measure_id}") for m in measures_with_sql()]
 

@@ -22,9 +22,9 @@ from pipelines.defs.automation_conditions import REFRESH_WHEN_UPSTREAM_CHANGES
 from pipelines.defs.markdown import counts_table, rows_table
 from pipelines.defs.resources import Warehouse
 from pipelines.defs.transform import measures_with_sql, periods_covered
-from pipelines.measures.definitions import Measure, default_config
 from pipelines.measures.equity import equity_rows
-from pipelines.measures.publish import group_sets
+from pipelines.measures.measure_config import Measure, default_config
+from pipelines.measures.tidy_rows import group_sets
 from pipelines.measures.trend import trend_rows
 from pipelines.warehouse import read_sql, replace_rows
 

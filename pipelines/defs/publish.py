@@ -23,7 +23,7 @@ from pipelines.defs.resources import Warehouse
 from pipelines.defs.transform import measures_with_sql, periods_covered
 from pipelines.evaluation.pack import initiative_panels
 from pipelines.measures import export_dictionary
-from pipelines.measures.definitions import default_config
+from pipelines.measures.measure_config import default_config
 from pipelines.output_files import atomic_outputs, write_csv_safe
 from pipelines.warehouse import read_sql
 

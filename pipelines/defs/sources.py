@@ -17,7 +17,6 @@ import dagster as dg
 from dagster import AssetExecutionContext
 
 from pipelines import contracts
-from pipelines.config import CONTRACTS_DIR
 from pipelines.defs.partitions import BY_KIND
 from pipelines.defs.resources import Warehouse
 from pipelines.periods import from_partition_key
@@ -138,7 +137,7 @@ def _verdict_table(verdicts: dict[str, dict], key: str) -> str:
 
 def source_ids() -> list[str]:
     """Every source with a contract in data_contracts/ gets a raw asset."""
-    return sorted(p.name.removesuffix(".odcs.yaml") for p in CONTRACTS_DIR.glob("*.odcs.yaml"))
+    return contracts.contract_ids()
 
 
 @dg.definitions

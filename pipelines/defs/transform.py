@@ -23,9 +23,9 @@ from dagster import AssetExecutionContext
 from pipelines.config import REFERENCE_DIR, SQL_DIR
 from pipelines.defs.automation_conditions import REFRESH_WHEN_UPSTREAM_CHANGES
 from pipelines.defs.resources import Warehouse
-from pipelines.measures.definitions import Measure, MeasureConfig, default_config
-from pipelines.measures.publish import group_sets, publish
+from pipelines.measures.measure_config import Measure, MeasureConfig, default_config
 from pipelines.measures.run_sql import run_measure_sql
+from pipelines.measures.tidy_rows import group_sets, publish
 from pipelines.reference import load_reference
 from pipelines.warehouse import read_sql, replace_rows, run_sql_file
 

@@ -7,7 +7,7 @@ import polars as pl
 
 from pipelines.config import SQL_DIR
 from pipelines.contracts.sql import literal
-from pipelines.measures.definitions import Measure
+from pipelines.measures.measure_config import Measure
 from pipelines.warehouse import read_sql, run_sql_file, table_exists
 
 EVENT_COLUMNS = {"district_code", "group4_id", "event_date"}

@@ -7,7 +7,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.measures.definitions import MeasureConfig
+from pipelines.measures.measure_config import MeasureConfig
 
 from .counts import evaluable, quarterly_counts
 from .estimates import evaluate

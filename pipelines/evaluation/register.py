@@ -1,7 +1,7 @@
 """The initiatives register: read as text, typed and checked by its own data contract.
 
 data_contracts/registers/initiatives.odcs.yaml says what a valid register is; this applies it
-with the same typing and row rules the landing sources use (pipelines.sources.typing,
+with the same typing and row rules the landing sources use (pipelines.sources.contract_types,
 pipelines.contracts.sql). A register is small and kept by hand, so any broken rule stops the
 evaluation with every problem listed by file, row and column, rather than quarantining rows.
 """

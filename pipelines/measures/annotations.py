@@ -23,9 +23,9 @@ from datetime import date
 
 import polars as pl
 
-from pipelines.measures.definitions import Measure, MeasureConfig
-from pipelines.measures.statistics import REPRODUCE_COLUMNS
-from pipelines.measures.statistics.direct_who import STANDARD_NAMES, has_standard
+from pipelines.measures.cell_statistics import REPRODUCE_COLUMNS
+from pipelines.measures.cell_statistics.direct_who import STANDARD_NAMES, has_standard
+from pipelines.measures.measure_config import Measure, MeasureConfig
 
 ANNOTATION_COLUMNS = ["definition_note", "series_break", "series_note", *REPRODUCE_COLUMNS,
                       "standard_population", "value_formula"]

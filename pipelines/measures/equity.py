@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.measures.definitions import Measure
-from pipelines.measures.statistics._overdispersed import module_for
+from pipelines.measures.cell_statistics._overdispersed import module_for
+from pipelines.measures.measure_config import Measure
 
 EQUITY_COLUMNS = [
     "district_code", "measure_id", "breakdown", "period_end", "group_id", "comparator_group",

@@ -12,7 +12,7 @@ import duckdb
 import polars as pl
 
 from pipelines.config import SQL_DIR
-from pipelines.measures.definitions import default_config
+from pipelines.measures.measure_config import default_config
 from pipelines.warehouse import run_sql_file, set_variables
 
 SQL = SQL_DIR / "reconciliation" / "moh_release.sql"

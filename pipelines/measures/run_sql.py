@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from pipelines.config import SQL_DIR
-from pipelines.measures.definitions import Measure
+from pipelines.measures.measure_config import Measure
 from pipelines.warehouse import execute, run_sql_file, set_variables
 
 

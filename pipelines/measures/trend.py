@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines import stats
-from pipelines.measures.definitions import Measure
+from pipelines.measures.measure_config import Measure
 
 MIN_POINTS = 12
 TREND_COLUMNS = [

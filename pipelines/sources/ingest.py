@@ -24,12 +24,13 @@ import duckdb
 import polars as pl
 
 from pipelines import contracts
+from pipelines.contracts.sql import quote
 from pipelines.periods import parse_label
+from pipelines.sources.contract_types import period_expression, type_violations_select, typed_select
 from pipelines.sources.header import check_header, record_findings
 from pipelines.sources.landing import LandingFile, discover
 from pipelines.sources.period_range import PeriodRange, period_range
 from pipelines.sources.readers import ROW_NUMBER, SHEET, UnreadableFile, read_as_text, read_column_as_text
-from pipelines.sources.typing import period_expression, quote, type_violations_select, typed_select
 from pipelines.warehouse import execute, scalar
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@
 --             Bed days are not independent Poisson events (one stay brings many bed days), so
 --             with interval: quasi_poisson (measures.yaml) all three apply their PHE method to
 --             bed days / φ and scale back by φ, the national dispersion Σ bed days² / Σ bed days
---             of the window (pipelines/measures/statistics/_overdispersed.py). On the synthetic
+--             of the window (pipelines/measures/cell_statistics/_overdispersed.py). On the synthetic
 --             data this gives ~94% coverage of the planted truth; Poisson limits gave 38%.     [I]
 --
 -- Numerator   Bed days of acute hospital stays of the district's residents, all ages.        [C]

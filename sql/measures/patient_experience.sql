@@ -18,7 +18,7 @@
 -- Period      Rolling four survey quarters to each quarter end, each survey on its own
 --             quarters (rolling_12_months_quarterly).                                          [U]
 -- Statistic   weighted_mean: 95% CI value ∓ t(n_eff − 1)·s_w/√n_eff with Kish n_eff =
---             (Σw)²/Σw² (pipelines/measures/statistics/weighted_mean.py).                      [I]
+--             (Σw)²/Σw² (pipelines/measures/cell_statistics/weighted_mean.py).                      [I]
 --             The cells carry Σw, Σw², Σw·s² (sum_* columns) so the CI survives the summing
 --             into reporting groups.
 -- Suppression Fewer than suppression.min_survey_respondents (30) respondents.                 [U]

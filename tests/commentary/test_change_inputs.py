@@ -9,7 +9,7 @@ import pytest
 
 from pipelines.commentary.decomposition import year_on_year
 from pipelines.commentary.inputs import build_change_inputs
-from pipelines.measures.definitions import default_config
+from pipelines.measures.measure_config import default_config
 from pipelines.reference import load_reference
 from pipelines.warehouse import connect
 

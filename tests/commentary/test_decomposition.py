@@ -11,7 +11,7 @@ import pytest
 from pipelines.commentary.decomposition import decompose, published_decomposition
 from pipelines.commentary.inputs import build_change_inputs
 from pipelines.commentary.waterfall import waterfall_figure
-from pipelines.measures.definitions import default_config
+from pipelines.measures.measure_config import default_config
 from pipelines.reference import load_reference
 from pipelines.warehouse import connect
 from tests.commentary.synthetic_ash import generate_ash, load_ash_tables

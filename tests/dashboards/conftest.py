@@ -116,7 +116,7 @@ def window_start(end: date) -> date:
 
 
 def _label(end: date) -> str:
-    """As pipelines/measures/publish.py labels a rolling 12-month window."""
+    """As pipelines/measures/tidy_rows.py labels a rolling 12-month window."""
     return f"Year to {end:%b %Y}"
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from pipelines.definitions import defs
 from pipelines.defs.sources import source_ids
-from pipelines.measures.definitions import default_config
+from pipelines.measures.measure_config import default_config
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +74,7 @@ def test_a_family_member_reading_a_different_setting_is_refused(tmp_path):
 
     from pipelines.config import MEASURES_FILE
     from pipelines.defs.transform import measure_families
-    from pipelines.measures.definitions import load_config
+    from pipelines.measures.measure_config import load_config
 
     raw = yaml.safe_load(MEASURES_FILE.read_text(encoding="utf-8"))
     raw["measures"]["acute_bed_days_crude"]["bed_day_rule"] = "same_day_as_one"  # SQL reads it

@@ -11,10 +11,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.measures.definitions import default_config
+from pipelines.measures.cell_statistics.direct_who import standard_weights
 from pipelines.measures.export_check import check, read_export
 from pipelines.measures.export_dictionary import FILE_NAME
-from pipelines.measures.statistics.direct_who import standard_weights
+from pipelines.measures.measure_config import default_config
 
 # Collected in test_end_to_end.py, whose module provides the `run` fixture: one pipeline run of
 # the small preset serves both, instead of a second 10-minute run on another worker.

@@ -18,10 +18,10 @@ import polars as pl
 import pytest
 
 from pipelines.config import SQL_DIR
-from pipelines.measures.definitions import Measure, default_config
 from pipelines.measures.equity import equity_rows
-from pipelines.measures.publish import group_sets, publish
+from pipelines.measures.measure_config import Measure, default_config
 from pipelines.measures.run_sql import run_measure_sql
+from pipelines.measures.tidy_rows import group_sets, publish
 from pipelines.warehouse import run_sql_file
 from tests.measures.nmds_builder import event, load_nmds, load_population
 

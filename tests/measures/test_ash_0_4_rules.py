@@ -12,9 +12,9 @@ import polars as pl
 import pytest
 
 from pipelines.config import SQL_DIR
-from pipelines.measures.definitions import default_config
-from pipelines.measures.publish import publish
+from pipelines.measures.measure_config import default_config
 from pipelines.measures.run_sql import run_measure_sql
+from pipelines.measures.tidy_rows import publish
 from pipelines.warehouse import run_sql_file
 from tests.measures.nmds_builder import event, load_nmds, load_population
 
@@ -120,7 +120,7 @@ def test_a_blocked_quarter_withholds_its_windows(con, ash):
 
 def test_rate_ratio_against_nmnp_by_hand(con, ash):
     from pipelines.measures.equity import equity_rows
-    from pipelines.measures.publish import group_sets
+    from pipelines.measures.tidy_rows import group_sets
 
     maori = [event() for _ in range(10)]                                  # 10 events / 5,000
     european = [event(ethnic_code_1="11") for _ in range(5)]               # 5 events / 10,000

@@ -16,10 +16,10 @@ import polars as pl
 import pytest
 
 from pipelines.config import SQL_DIR
-from pipelines.measures.definitions import Measure, default_config
-from pipelines.measures.publish import publish, suppression_rule
+from pipelines.measures.cell_statistics import _overdispersed
+from pipelines.measures.measure_config import Measure, default_config
 from pipelines.measures.run_sql import run_measure_sql
-from pipelines.measures.statistics import _overdispersed
+from pipelines.measures.tidy_rows import publish, suppression_rule
 from pipelines.warehouse import run_sql_file
 from tests.measures.nmds_builder import load_nmds, load_population
 from tests.measures.test_acute_bed_days import QUARTERS, Z, row, stay

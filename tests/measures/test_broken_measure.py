@@ -11,7 +11,7 @@ from pipelines.config import SQL_DIR
 from pipelines.defs.publish import measures_export
 from pipelines.defs.resources import Warehouse
 from pipelines.defs.transform import family_asset, measure_families
-from pipelines.measures.definitions import MEASURES_FILE, load_config, statistic_names
+from pipelines.measures.measure_config import MEASURES_FILE, load_config, statistic_names
 from pipelines.reference import load_reference
 from pipelines.warehouse import connect, run_sql_file
 from tests.measures.nmds_builder import event, load_nmds, load_population

@@ -8,9 +8,9 @@ import polars as pl
 import pytest
 
 from pipelines.config import SQL_DIR
-from pipelines.measures.definitions import MEASURES_FILE, load_config
-from pipelines.measures.publish import publish
+from pipelines.measures.measure_config import MEASURES_FILE, load_config
 from pipelines.measures.run_sql import run_measure_sql
+from pipelines.measures.tidy_rows import publish
 from pipelines.warehouse import run_sql_file
 from tests.measures.nmds_builder import event, load_nmds, load_population
 

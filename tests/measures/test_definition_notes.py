@@ -14,10 +14,10 @@ import yaml
 
 from pipelines.config import CONTRACTS_DIR, MEASURES_FILE, SQL_DIR
 from pipelines.measures.annotations import annotate
-from pipelines.measures.definitions import Measure, default_config, load_config
-from pipelines.measures.publish import publish
+from pipelines.measures.cell_statistics import indirect_age_sex, weighted_mean
+from pipelines.measures.measure_config import Measure, default_config, load_config
 from pipelines.measures.run_sql import run_measure_sql
-from pipelines.measures.statistics import indirect_age_sex, weighted_mean
+from pipelines.measures.tidy_rows import publish
 from pipelines.warehouse import run_sql_file
 from tests.measures.nmds_builder import event, load_nmds, load_population
 

@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 
 from pipelines import stats
 from pipelines.config import SQL_DIR
-from pipelines.measures.definitions import default_config
+from pipelines.measures.cell_statistics import weighted_mean
 from pipelines.measures.equity import equity_rows
-from pipelines.measures.publish import group_sets, publish
+from pipelines.measures.measure_config import default_config
 from pipelines.measures.run_sql import run_measure_sql
-from pipelines.measures.statistics import weighted_mean
+from pipelines.measures.tidy_rows import group_sets, publish
 from pipelines.warehouse import execute, run_sql_file
 
 QUARTERS = ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]

@@ -11,9 +11,9 @@ import polars as pl
 import pytest
 
 from pipelines.config import SQL_DIR
-from pipelines.measures.definitions import Measure, default_config
-from pipelines.measures.publish import publish
+from pipelines.measures.measure_config import Measure, default_config
 from pipelines.measures.run_sql import run_measure_sql
+from pipelines.measures.tidy_rows import publish
 from pipelines.warehouse import execute, run_sql_file
 
 Z = 1.959963984540054

@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 
 from pipelines import stats
-from pipelines.measures.statistics import _crude
+from pipelines.measures.cell_statistics import _crude
 
 
 def cells(groups: dict[str, tuple[int, int]], district: str = "011") -> pl.DataFrame:

@@ -6,8 +6,8 @@ from datetime import date
 
 import polars as pl
 
+from pipelines.sources.contract_types import cast_expression
 from pipelines.sources.readers import ROW_NUMBER, SHEET, SHEET_ROW, read_as_text
-from pipelines.sources.typing import cast_expression
 
 
 def test_csv_codes_stay_text(tmp_path):

@@ -15,9 +15,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from pipelines.config import SQL_DIR
-from pipelines.measures.definitions import default_config
-from pipelines.measures.publish import group_sets, publish
+from pipelines.measures.measure_config import default_config
 from pipelines.measures.run_sql import run_measure_sql
+from pipelines.measures.tidy_rows import group_sets, publish
 from pipelines.sources import ingest_source
 from pipelines.warehouse import connect, run_sql_file
 from tests.sources.corpus import damage

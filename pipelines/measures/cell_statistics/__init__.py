@@ -2,7 +2,7 @@
 
 Each module exposes
     compute(cells, measure, confidence) -> rows
-        cells: marts.<measure>_cells summed into reporting groups (pipelines.measures.publish),
+        cells: marts.<measure>_cells summed into reporting groups (pipelines.measures.tidy_rows),
         columns KEYS + stratum + numerator + denominator + withheld + blocking_rules (+ extras
         the measure's SQL adds, e.g. weights); rows: one per KEYS with numerator, denominator,
         value, lower_ci, upper_ci, method, withheld, blocking_rules (+ any REPRODUCE_COLUMNS).
@@ -30,6 +30,6 @@ REPRODUCE_COLUMNS = ["weight_sum", "effective_n", "expected", "reference_rate"]
 
 def statistic_module(name: str) -> ModuleType:
     try:
-        return importlib.import_module(f"pipelines.measures.statistics.{name}")
+        return importlib.import_module(f"pipelines.measures.cell_statistics.{name}")
     except ModuleNotFoundError as exc:
-        raise NotImplementedError(f"no statistic module pipelines/measures/statistics/{name}.py") from exc
+        raise NotImplementedError(f"no statistic module pipelines/measures/cell_statistics/{name}.py") from exc

@@ -34,7 +34,7 @@ from types import ModuleType
 
 import polars as pl
 
-from pipelines.measures.statistics import (
+from pipelines.measures.cell_statistics import (
     EQUITY_KEYS,
     KEYS,
     REPRODUCE_COLUMNS,
@@ -42,7 +42,7 @@ from pipelines.measures.statistics import (
     indirect_age_sex,
     statistic_module,
 )
-from pipelines.measures.statistics._strata import UNKNOWN, age_band
+from pipelines.measures.cell_statistics._strata import UNKNOWN, age_band
 
 SETTING = "quasi_poisson"
 SQUARES = "sum_bed_days_sq"

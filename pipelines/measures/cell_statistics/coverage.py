@@ -15,7 +15,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines import stats
-from pipelines.measures.statistics import ROW_COLUMNS, _crude
+from pipelines.measures.cell_statistics import ROW_COLUMNS, _crude
 
 OVER = "numerator exceeds population: no Wilson interval"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipelines import stats
-from pipelines.measures.statistics import _crude
+from pipelines.measures.cell_statistics import _crude
 
 
 def compute(cells, measure, confidence):

@@ -21,7 +21,7 @@ import yaml
 from pipelines.config import MEASURES_FILE, SQL_DIR
 
 log = logging.getLogger(__name__)
-STATISTICS_DIR = Path(__file__).resolve().parent / "statistics"
+STATISTICS_DIR = Path(__file__).resolve().parent / "cell_statistics"
 INTERVALS = ("quasi_poisson",)          # measures.yaml `interval:`; absent = the statistic's own
 
 # Keys that describe a measure rather than parameterise its SQL.
@@ -129,7 +129,7 @@ def default_config() -> MeasureConfig:
 
 
 def statistic_names() -> list[str]:
-    """The statistics a measure can name: one module each in pipelines/measures/statistics/."""
+    """The statistics a measure can name: one module each in pipelines/measures/cell_statistics/."""
     return sorted(p.stem for p in STATISTICS_DIR.glob("*.py") if not p.stem.startswith("_"))
 
 

@@ -13,9 +13,9 @@ import polars as pl
 
 from pipelines.config import SQL_DIR
 from pipelines.measures.annotations import ANNOTATION_COLUMNS, annotate
-from pipelines.measures.definitions import Measure, MeasureConfig
-from pipelines.measures.statistics import KEYS
-from pipelines.measures.statistics._overdispersed import module_for
+from pipelines.measures.cell_statistics import KEYS
+from pipelines.measures.cell_statistics._overdispersed import module_for
+from pipelines.measures.measure_config import Measure, MeasureConfig
 from pipelines.measures.suppression import SECONDARY_REASON, complementary
 from pipelines.sources.column_gaps import withhold_for_missing_columns
 from pipelines.warehouse import execute, read_sql, table_exists

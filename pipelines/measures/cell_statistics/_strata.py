@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipelines.measures.statistics import ROW_COLUMNS
+from pipelines.measures.cell_statistics import ROW_COLUMNS
 
 UNKNOWN = "unknown"
 

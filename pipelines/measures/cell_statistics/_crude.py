@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import polars as pl
 
-from pipelines.measures.statistics import EQUITY_KEYS, KEYS, ROW_COLUMNS
+from pipelines.measures.cell_statistics import EQUITY_KEYS, KEYS, ROW_COLUMNS
 
 
 def summed(cells: pl.DataFrame) -> pl.DataFrame:

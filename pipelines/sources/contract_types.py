@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from pipelines.contracts.sql import quote
 from pipelines.periods import sql_period_label
 from pipelines.sources.readers import ROW_NUMBER, SHEET
 
@@ -20,10 +21,6 @@ class Column(Protocol):
     name: str
     physical_type: str
     restricted: bool
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def cast_expression(column: str, physical_type: str) -> str:

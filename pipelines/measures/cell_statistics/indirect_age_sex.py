@@ -26,8 +26,8 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines import stats
-from pipelines.measures.statistics import EQUITY_KEYS, KEYS, ROW_COLUMNS
-from pipelines.measures.statistics._strata import empty_rows, no_value, strict_sum
+from pipelines.measures.cell_statistics import EQUITY_KEYS, KEYS, ROW_COLUMNS
+from pipelines.measures.cell_statistics._strata import empty_rows, no_value, strict_sum
 
 REFERENCE = {"district_code": "000", "group_id": "total"}
 EQUITY_GROUPS = ["maori", "pacific", "asian", "european_other"]

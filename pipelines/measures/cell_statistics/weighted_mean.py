@@ -4,7 +4,7 @@ Cells carry, per window × district × ethnic group × breakdown, the additive s
 domain scores s with survey weights w:
     numerator = Σ w·s   ("sum of weighted scores", HQMNZ)   denominator = respondents (n)
     sum_weight = Σ w    sum_weight_sq = Σ w²                 sum_weighted_score_sq = Σ w·s²
-Sums are what survive pipelines.measures.publish summing cells into reporting groups and New
+Sums are what survive pipelines.measures.tidy_rows summing cells into reporting groups and New
 Zealand; respondent-level rows would be copied into every window × group × district they
 belong to (tens of millions of rows for the national surveys).
 
@@ -29,7 +29,7 @@ import numpy as np
 import polars as pl
 from scipy.stats import t as student_t
 
-from pipelines.measures.statistics import EQUITY_KEYS, KEYS, ROW_COLUMNS
+from pipelines.measures.cell_statistics import EQUITY_KEYS, KEYS, ROW_COLUMNS
 
 SUMS = ["numerator", "denominator", "sum_weight", "sum_weight_sq", "sum_weighted_score_sq"]
 METHOD = "weighted mean, Student's t on Kish effective sample size"

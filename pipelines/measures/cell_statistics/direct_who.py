@@ -29,8 +29,8 @@ import polars as pl
 
 from pipelines import stats
 from pipelines.config import REFERENCE_DIR
-from pipelines.measures.statistics import EQUITY_KEYS, KEYS, ROW_COLUMNS
-from pipelines.measures.statistics._strata import UNKNOWN, age_band, empty_rows, no_value, strict_sum
+from pipelines.measures.cell_statistics import EQUITY_KEYS, KEYS, ROW_COLUMNS
+from pipelines.measures.cell_statistics._strata import UNKNOWN, age_band, empty_rows, no_value, strict_sum
 
 MIN_EVENTS = 10          # PHE: no DSR, ratio or difference from fewer than 10 events
 # measures.yaml `standard_population` ids in words; column <id>_pct of
