@@ -85,8 +85,8 @@ def main() -> None:
     from pipelines.config import SQL_DIR
     from pipelines.defs.transform import measures_with_sql
     from pipelines.measures.measure_config import default_config
-    from pipelines.measures.tidy_rows import publish
     from pipelines.measures.run_sql import run_measure_sql
+    from pipelines.measures.tidy_rows import publish
     from pipelines.warehouse import run_sql_file
 
     with stage("staging + every measure"), connect(db) as con:

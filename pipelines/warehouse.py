@@ -35,6 +35,15 @@ def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     execute(con, read_sql(path))
 
 
+def run_staging_sql(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Build staging.<name> from sql/staging/<name>.sql, after the macros every staging file may
+    use (the files whose names start with `_`)."""
+    staging = SQL_DIR / "staging"
+    for macros in sorted(staging.glob("_*.sql")):
+        run_sql_file(con, macros)
+    run_sql_file(con, staging / f"{name}.sql")
+
+
 def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[tuple]:
     """Run a statement and drain its result (DuckDB 2 refuses new work while a result is open)."""
     return con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()

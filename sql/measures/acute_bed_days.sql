@@ -82,14 +82,11 @@ acute_stays AS (
     SELECT *
     FROM events
     WHERE list_contains(getvariable('admission_types'), admission_type)
-      AND list_contains(getvariable('event_types'), event_type)
-      AND NOT coalesce(getvariable('exclude_ssed')
-                       AND list_contains(getvariable('ssed_specialties'), health_specialty)
-                       AND los_days <= getvariable('ssed_max_los_days'), false)
+      AND counted_event_type(event_type)
+      AND NOT coalesce(excluded_short_stay_ed(health_specialty, los_days), false)
       AND NOT coalesce(list_contains(getvariable('exclude_specialty_groups'), specialty_group), false)
       AND NOT coalesce(getvariable('exclude_same_day') AND los_days = 0, false)
-      AND (NOT getvariable('publicly_funded_only')
-           OR list_contains(getvariable('public_purchaser_codes'), purchaser_code))
+      AND funded_as_required(purchaser_code)
 ),
 bed_days AS (
     SELECT *,
@@ -136,24 +133,21 @@ population AS (
 -- A stratum absent from a loaded population year has no people; a year not loaded is unknown.
 population_years AS (SELECT DISTINCT year FROM staging.population)
 SELECT
-    w.period_start, w.period_end, w.withheld, w.blocking_rules,
-    d.code3 AS district_code, g.group_id AS group4_id,
+    c.*,
     '' AS breakdown, s.age_band || '|' || s.sex AS stratum,
     coalesce(bd.bed_days, 0) AS numerator,
     CASE WHEN py.year IS NOT NULL THEN coalesce(p.population, 0) END AS denominator,
     coalesce(bd.stays, 0) AS sum_stays,
     coalesce(bd.bed_days_sq, 0) AS sum_bed_days_sq
-FROM windows w
-CROSS JOIN ref.districts d
-CROSS JOIN ref.ethnic_groups g
+FROM window_cells('nmds_events', 4, 3) c
 CROSS JOIN strata s
-LEFT JOIN population_years py ON py.year = population_year(w.period_end)
+LEFT JOIN population_years py ON py.year = population_year(c.period_end)
 LEFT JOIN bed_days bd
-       ON bd.period_end = w.period_end AND bd.district_code = d.code3 AND bd.group4_id = g.group_id
+       ON bd.period_end = c.period_end AND bd.district_code = c.district_code AND bd.group4_id = c.group4_id
       AND bd.age_band = s.age_band AND bd.sex = s.sex
 LEFT JOIN population p
-       ON p.year = population_year(w.period_end) AND p.district_code = d.code3
-      AND p.group4_id = g.group_id AND p.age_band = s.age_band AND p.sex = s.sex
+       ON p.year = population_year(c.period_end) AND p.district_code = c.district_code
+      AND p.group4_id = c.group4_id AND p.age_band = s.age_band AND p.sex = s.sex
 UNION ALL
 SELECT
     w.period_start, w.period_end, w.withheld, w.blocking_rules,

@@ -40,13 +40,8 @@ WITH eligible_events AS (
            END AS diagnoses_considered
     FROM staging.nmds_events e
     WHERE e.age_years BETWEEN getvariable('age_min_years') AND getvariable('age_max_years')
-      AND list_contains(getvariable('event_types'), e.event_type)
-      AND NOT (getvariable('exclude_transfers_in') AND e.admission_source = 'T')
-      AND NOT (getvariable('exclude_ssed')
-               AND list_contains(getvariable('ssed_specialties'), e.health_specialty)
-               AND e.los_days <= getvariable('ssed_max_los_days'))
-      AND (NOT getvariable('publicly_funded_only')
-           OR list_contains(getvariable('public_purchaser_codes'), e.purchaser_code))
+      AND counted_nmds_event(e.event_type, e.admission_source, e.health_specialty, e.los_days,
+                             e.purchaser_code)
 )
 SELECT
     e.event_id, e.district_code, e.group4_id, e.discharge_date, e.discharge_quarter,

@@ -20,25 +20,10 @@
 -- ════════════════════════════════════════════════════════════════════════════════════════════
 
 CREATE OR REPLACE TABLE marts.youth_chlamydia_testing_cells AS
-WITH windows AS (SELECT * FROM rolling_windows('esr_chlamydia', 4, 3)),
-population AS (SELECT * FROM population_in_ages(getvariable('age_min_years'), getvariable('age_max_years'))),
-tested AS (
-    SELECT w.period_end, t.district_code, t.group4_id, sum(t.people_tested) AS numerator
+WITH tested AS (   -- people tested per quarter, in age groups wholly inside the measure's ages
+    SELECT t.quarter AS period, t.district_code, t.group4_id, t.people_tested AS numerator
     FROM staging.esr_chlamydia t
-    JOIN windows w ON period_start(t.quarter) BETWEEN w.period_start AND w.period_end
     WHERE t.age_lower >= getvariable('age_min_years') AND t.age_upper <= getvariable('age_max_years')
-    GROUP BY ALL
 )
-SELECT
-    w.period_start, w.period_end, w.withheld, w.blocking_rules,
-    d.code3 AS district_code, g.group_id AS group4_id,
-    '' AS breakdown, '' AS stratum,
-    coalesce(t.numerator, 0) AS numerator,
-    p.population AS denominator
-FROM windows w
-CROSS JOIN ref.districts d
-CROSS JOIN ref.ethnic_groups g
-LEFT JOIN tested t
-       ON t.period_end = w.period_end AND t.district_code = d.code3 AND t.group4_id = g.group_id
-LEFT JOIN population p
-       ON p.year = population_year(w.period_end) AND p.district_code = d.code3 AND p.group4_id = g.group_id;
+SELECT * FROM population_rate_cells_per_period('tested', 'esr_chlamydia', 4, 3,
+                                               getvariable('age_min_years'), getvariable('age_max_years'));

@@ -26,14 +26,4 @@ answered AS (
       AND y.q_safe_supported IS NOT NULL
     GROUP BY ALL
 )
-SELECT
-    w.period_start, w.period_end, w.withheld, w.blocking_rules,
-    d.code3 AS district_code, g.group_id AS group4_id,
-    '' AS breakdown, '' AS stratum,
-    coalesce(a.numerator, 0) AS numerator,
-    coalesce(a.denominator, 0) AS denominator
-FROM windows w
-CROSS JOIN ref.districts d
-CROSS JOIN ref.ethnic_groups g
-LEFT JOIN answered a
-       ON a.period_end = w.period_end AND a.district_code = d.code3 AND a.group4_id = g.group_id;
+SELECT * FROM zero_filled_cells('answered', 'youth_survey', 1, 12);

@@ -17,25 +17,10 @@
 -- ════════════════════════════════════════════════════════════════════════════════════════════
 
 CREATE OR REPLACE TABLE marts.youth_oral_health_cells AS
-WITH windows AS (SELECT * FROM rolling_windows('oral_health', 1, 12)),
-population AS (SELECT * FROM population_in_ages(getvariable('age_min_years'), getvariable('age_max_years'))),
-examined AS (
-    SELECT w.period_end, o.district_code, o.group4_id, sum(o.adolescents_examined) AS numerator
+WITH examined AS (   -- adolescents examined per calendar year, at the measure's ages
+    SELECT o.year AS period, o.district_code, o.group4_id, o.adolescents_examined AS numerator
     FROM staging.oral_health o
-    JOIN windows w ON period_start(o.year) BETWEEN w.period_start AND w.period_end
     WHERE o.age BETWEEN getvariable('age_min_years') AND getvariable('age_max_years')
-    GROUP BY ALL
 )
-SELECT
-    w.period_start, w.period_end, w.withheld, w.blocking_rules,
-    d.code3 AS district_code, g.group_id AS group4_id,
-    '' AS breakdown, '' AS stratum,
-    coalesce(x.numerator, 0) AS numerator,
-    p.population AS denominator
-FROM windows w
-CROSS JOIN ref.districts d
-CROSS JOIN ref.ethnic_groups g
-LEFT JOIN examined x
-       ON x.period_end = w.period_end AND x.district_code = d.code3 AND x.group4_id = g.group_id
-LEFT JOIN population p
-       ON p.year = population_year(w.period_end) AND p.district_code = d.code3 AND p.group4_id = g.group_id;
+SELECT * FROM population_rate_cells_per_period('examined', 'oral_health', 1, 12,
+                                               getvariable('age_min_years'), getvariable('age_max_years'));

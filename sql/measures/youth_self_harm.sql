@@ -34,13 +34,8 @@ WHERE e.age_years BETWEEN getvariable('age_min_years') AND getvariable('age_max_
   AND (getvariable('principal_diagnosis_prefixes') IS NULL
        OR list_bool_or([starts_with(e.principal_diagnosis, p)
                         FOR p IN getvariable('principal_diagnosis_prefixes')]))
-  AND list_contains(getvariable('event_types'), e.event_type)
-  AND NOT (getvariable('exclude_transfers_in') AND e.admission_source = 'T')
-  AND NOT (getvariable('exclude_ssed')
-           AND list_contains(getvariable('ssed_specialties'), e.health_specialty)
-           AND e.los_days <= getvariable('ssed_max_los_days'))
-  AND (NOT getvariable('publicly_funded_only')
-       OR list_contains(getvariable('public_purchaser_codes'), e.purchaser_code));
+  AND counted_nmds_event(e.event_type, e.admission_source, e.health_specialty, e.los_days,
+                         e.purchaser_code);
 
 -- Numerator and denominator for every window × district × ethnic group, zero counts included.
 CREATE OR REPLACE TABLE marts.youth_self_harm_cells AS

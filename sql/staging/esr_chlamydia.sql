@@ -6,7 +6,8 @@
 -- * Age groups ('15-19', '20-24') are also split into their bounds, so a measure can keep the
 --   groups wholly inside its age range, as population_in_ages does for the denominator; a
 --   group that is not 'lower-upper' gets no bounds and is never counted.
--- * Ethnicity arrives prioritised (group4 label); a missing or unrecognised label is European or
+-- * Ethnicity arrives prioritised (group4 label, group4_id_of_label in _ethnicity.sql); a missing
+--   or unrecognised label is European or
 --   Other ("includes Unknown" [C, domain reference §3]).
 CREATE OR REPLACE TABLE staging.esr_chlamydia AS
 SELECT
@@ -16,8 +17,7 @@ SELECT
     TRY_CAST(split_part(e.age_group, '-', 1) AS INTEGER) AS age_lower,
     TRY_CAST(split_part(e.age_group, '-', 2) AS INTEGER) AS age_upper,
     e.sex,
-    coalesce(g.group_id, 'european_other')               AS group4_id,
+    group4_id_of_label(e.ethnic_group)                   AS group4_id,
     e.people_tested,
     e.people_positive
-FROM raw.esr_chlamydia e
-LEFT JOIN ref.ethnic_groups g ON g.group4 = e.ethnic_group;
+FROM raw.esr_chlamydia e;

@@ -1,24 +1,12 @@
 -- staging.mortality: one row per registered death, ready for the measures.
 --
 -- * Identifiers stop here: no NHI. Age at death is as registered (completed years).
--- * Prioritised ethnicity from up to three level-2 codes, exactly as staging.nmds_events:
+-- * Prioritised ethnicity from up to three level-2 codes (prioritised_group4 in _ethnicity.sql):
 --   Māori > Pacific > Asian > MELAA > Other > European > residual [C, addendum §7]; no valid
 --   code → European/Other ("includes Unknown" [C]) and so nMnP.
 -- * District = DHB of domicile as recorded [C]. Year of death, not of registration, places a
 --   death in a period; registration_year says when it reached the collection (the lag rule).
 CREATE OR REPLACE TABLE staging.mortality AS
-WITH coded AS (
-    SELECT m.death_id, u.ethnic_code
-    FROM raw.mortality m,
-         UNNEST([m.ethnic_code_1, m.ethnic_code_2, m.ethnic_code_3]) AS u(ethnic_code)
-    WHERE u.ethnic_code IS NOT NULL
-),
-prioritised AS (
-    SELECT c.death_id, arg_min(l2.group4, l2.prio_rank_l1) AS group4
-    FROM coded c
-    JOIN ref.ethnicity_level2 l2 ON l2.level2 = c.ethnic_code
-    GROUP BY c.death_id
-)
 SELECT
     m.death_id,
     m.dhb_of_domicile          AS district_code,
@@ -31,5 +19,5 @@ SELECT
     m.registration_year,
     upper(replace(trim(m.underlying_cause), '.', '')) AS underlying_cause   -- ICD-10-AM, no dot
 FROM raw.mortality m
-LEFT JOIN prioritised p USING (death_id)
-JOIN ref.ethnic_groups g ON g.group4 = coalesce(p.group4, 'European or Other');
+JOIN ref.ethnic_groups g
+  ON g.group4 = prioritised_group4(m.ethnic_code_1, m.ethnic_code_2, m.ethnic_code_3);

@@ -2,24 +2,13 @@
 --
 -- * Identifiers stop here: no NHI, no date of birth; age is derived instead.
 -- * Age at admission in completed months and years (the ASH list has month-based age rules).
--- * Prioritised ethnicity from up to three level-2 codes, by the level-1 order
+-- * Prioritised ethnicity from up to three level-2 codes (prioritised_group4 in _ethnicity.sql),
+--   by the level-1 order
 --   Māori > Pacific > Asian > MELAA > Other > European > residual [C, addendum §7].
 --   A person with no valid code is European/Other ("includes Unknown" [C]) and so nMnP.
 -- * District = DHB of domicile as recorded on the event [C].
 CREATE OR REPLACE TABLE staging.nmds_events AS
-WITH coded AS (
-    SELECT e.event_id, u.ethnic_code, u.position
-    FROM raw.nmds_events e,
-         UNNEST([e.ethnic_code_1, e.ethnic_code_2, e.ethnic_code_3]) WITH ORDINALITY AS u(ethnic_code, position)
-    WHERE u.ethnic_code IS NOT NULL
-),
-prioritised AS (
-    SELECT c.event_id, arg_min(l2.group4, l2.prio_rank_l1) AS group4
-    FROM coded c
-    JOIN ref.ethnicity_level2 l2 ON l2.level2 = c.ethnic_code
-    GROUP BY c.event_id
-),
-aged AS (
+WITH aged AS (
     SELECT
         e.*,
         date_sub('month', e.date_of_birth, e.admission_date) AS age_months   -- completed months
@@ -49,5 +38,5 @@ SELECT
     a.purchaser_code,
     a.end_type
 FROM aged a
-LEFT JOIN prioritised p USING (event_id)
-JOIN ref.ethnic_groups g ON g.group4 = coalesce(p.group4, 'European or Other');
+JOIN ref.ethnic_groups g
+  ON g.group4 = prioritised_group4(a.ethnic_code_1, a.ethnic_code_2, a.ethnic_code_3);

@@ -1,7 +1,7 @@
 -- staging.nnpac_ed: one row per emergency department attendance (NNPAC), ready for the measures.
 --
 -- * Identifiers stop here: no NHI, no date of birth; age in completed years at presentation.
--- * Prioritised ethnicity from up to three level-2 codes, as the NMDS staging does
+-- * Prioritised ethnicity from up to three level-2 codes (prioritised_group4 in _ethnicity.sql)
 --   (Māori > Pacific > Asian > MELAA > Other > European > residual [C, addendum §7]); no valid
 --   code → European or Other ("includes Unknown" [C]).
 -- * Both districts are kept: DHB of service (the ED's district) and DHB of domicile; each measure
@@ -9,18 +9,6 @@
 -- * Codes as supplied: purchase unit, attendance code (ATT/DNA/DNW), service type (FU = follow-up,
 --   else empty → NULL), alcohol answer (Y/N/U/S; empty → NULL, i.e. not recorded).
 CREATE OR REPLACE TABLE staging.nnpac_ed AS
-WITH coded AS (
-    SELECT e.event_id, u.ethnic_code
-    FROM raw.nnpac_ed e,
-         UNNEST([e.ethnic_code_1, e.ethnic_code_2, e.ethnic_code_3]) AS u(ethnic_code)
-    WHERE u.ethnic_code IS NOT NULL
-),
-prioritised AS (
-    SELECT c.event_id, arg_min(l2.group4, l2.prio_rank_l1) AS group4
-    FROM coded c
-    JOIN ref.ethnicity_level2 l2 ON l2.level2 = c.ethnic_code
-    GROUP BY c.event_id
-)
 SELECT
     e.event_id,
     e.dhb_of_service,
@@ -39,5 +27,5 @@ SELECT
     e.service_type,
     e.alcohol_related
 FROM raw.nnpac_ed e
-LEFT JOIN prioritised p USING (event_id)
-JOIN ref.ethnic_groups g ON g.group4 = coalesce(p.group4, 'European or Other');
+JOIN ref.ethnic_groups g
+  ON g.group4 = prioritised_group4(e.ethnic_code_1, e.ethnic_code_2, e.ethnic_code_3);

@@ -2,14 +2,14 @@
 -- calendar year, by district × single year of age × prioritised ethnic group.
 --
 -- * adolescents_examined counts distinct adolescents in the year within a district [C extract].
--- * Ethnicity arrives prioritised (group4 label); a missing or unrecognised label is European or
+-- * Ethnicity arrives prioritised (group4 label, group4_id_of_label in _ethnicity.sql); a missing
+--   or unrecognised label is European or
 --   Other ("includes Unknown" [C, domain reference §3]).
 CREATE OR REPLACE TABLE staging.oral_health AS
 SELECT
     o._period                                  AS year,
     o.dhb_code                                 AS district_code,
     o.age,
-    coalesce(g.group_id, 'european_other')     AS group4_id,
+    group4_id_of_label(o.ethnic_group)         AS group4_id,
     o.adolescents_examined
-FROM raw.oral_health o
-LEFT JOIN ref.ethnic_groups g ON g.group4 = o.ethnic_group;
+FROM raw.oral_health o;

@@ -10,7 +10,8 @@
 --   map keeps its row with NULL domain and score: visible here, never scored.
 -- * District = dhb_code as supplied: the hospital's district (inpatient) or the district where the
 --   general practice is located (primary care) [C, addendum §5], not the patient's domicile.
--- * Ethnicity arrives prioritised (group4 label); a missing or unrecognised label is European or
+-- * Ethnicity arrives prioritised (group4 label, group4_id_of_label in _ethnicity.sql); a missing
+--   or unrecognised label is European or
 --   Other, as "European or Other includes Unknown" [C, domain reference §3].
 CREATE OR REPLACE TABLE staging.pes_answers AS
 WITH answers AS (
@@ -27,7 +28,7 @@ SELECT
     a.survey,
     a.survey_quarter,
     a.dhb_code                                AS district_code,
-    coalesce(g.group_id, 'european_other')    AS group4_id,
+    group4_id_of_label(a.ethnic_group)        AS group4_id,
     a.age_group,
     a.sex,
     a.weight,
@@ -37,6 +38,5 @@ SELECT
     i.answer_label,
     i.score
 FROM answers a
-LEFT JOIN ref.ethnic_groups g ON g.group4 = a.ethnic_group
 LEFT JOIN ref.pes_items i
        ON i.survey = a.survey AND i.item = a.item AND TRY_CAST(i.answer_code AS INTEGER) = a.answer_code;

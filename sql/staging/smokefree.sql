@@ -6,25 +6,13 @@
 --   becomes the birth half-year (the period the record was loaded under) and the age in days at
 --   the contact.
 -- * Status: Y smokefree, N not, U unknown; an empty status is unknown too.
--- * Prioritised ethnicity from up to three level-2 codes, as the NMDS staging does
+-- * Prioritised ethnicity from up to three level-2 codes (prioritised_group4 in _ethnicity.sql)
 --   (Māori > Pacific > Asian > MELAA > Other > European > residual [C, addendum §7]); no valid
 --   code → European or Other ("includes Unknown" [C]).
 -- * District = DHB of domicile on the record [C: SLMs report by district of domicile].
 -- Which record a baby is counted from (56-day cut-off, source precedence) is a definition choice,
 -- so it is made in the measure (sql/measures/smokefree_6_weeks.sql), not here.
 CREATE OR REPLACE TABLE staging.smokefree AS
-WITH coded AS (
-    SELECT s.record_id, u.ethnic_code
-    FROM raw.smokefree s,
-         UNNEST([s.ethnic_code_1, s.ethnic_code_2, s.ethnic_code_3]) AS u(ethnic_code)
-    WHERE u.ethnic_code IS NOT NULL
-),
-prioritised AS (
-    SELECT c.record_id, arg_min(l2.group4, l2.prio_rank_l1) AS group4
-    FROM coded c
-    JOIN ref.ethnicity_level2 l2 ON l2.level2 = c.ethnic_code
-    GROUP BY c.record_id
-)
 SELECT
     s.record_id,
     dense_rank() OVER (ORDER BY coalesce(s.baby_nhi_encrypted, 'record:' || s.record_id)) AS baby_key,
@@ -37,5 +25,5 @@ SELECT
     g.group_id                                      AS group4_id,
     g.slm3_id
 FROM raw.smokefree s
-LEFT JOIN prioritised p USING (record_id)
-JOIN ref.ethnic_groups g ON g.group4 = coalesce(p.group4, 'European or Other');
+JOIN ref.ethnic_groups g
+  ON g.group4 = prioritised_group4(s.ethnic_code_1, s.ethnic_code_2, s.ethnic_code_3);

@@ -2,7 +2,8 @@
 --
 -- * q_safe_supported: 1–5, 5 = strongly agree; NULL = not answered (kept: the measure decides).
 -- * District = dhb_code as supplied (the district of the service surveyed).
--- * Ethnicity arrives prioritised (group4 label); a missing or unrecognised label is European or
+-- * Ethnicity arrives prioritised (group4 label, group4_id_of_label in _ethnicity.sql); a missing
+--   or unrecognised label is European or
 --   Other ("includes Unknown" [C, domain reference §3]).
 CREATE OR REPLACE TABLE staging.youth_survey AS
 SELECT
@@ -10,8 +11,7 @@ SELECT
     y._period                                  AS survey_year,
     y.dhb_code                                 AS district_code,
     y.age,
-    coalesce(g.group_id, 'european_other')     AS group4_id,
+    group4_id_of_label(y.ethnic_group)         AS group4_id,
     y.service,
     y.q_safe_supported
-FROM raw.youth_survey y
-LEFT JOIN ref.ethnic_groups g ON g.group4 = y.ethnic_group;
+FROM raw.youth_survey y;

@@ -17,12 +17,11 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.config import SQL_DIR
 from pipelines.measures.equity import equity_rows
 from pipelines.measures.measure_config import Measure, default_config
 from pipelines.measures.run_sql import run_measure_sql
 from pipelines.measures.tidy_rows import group_sets, publish
-from pipelines.warehouse import run_sql_file
+from pipelines.warehouse import run_staging_sql
 from tests.measures.nmds_builder import event, load_nmds, load_population
 
 QUARTERS = ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]      # one window: Jan–Dec 2024, ERP 2024
@@ -43,7 +42,7 @@ def bed_days(con):
         load_nmds(con, stays, QUARTERS)
         load_population(con, population or [(2024, "011", 50, "F", "Māori", 1000)])
         for name in ("nmds_events", "population"):
-            run_sql_file(con, SQL_DIR / "staging" / f"{name}.sql")
+            run_staging_sql(con, name)
         config = default_config()
         base = config.measure(measure_id)
         measure = Measure(measure_id, {**base.settings, **settings})

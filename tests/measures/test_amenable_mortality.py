@@ -16,12 +16,11 @@ from math import sqrt
 import polars as pl
 import pytest
 
-from pipelines.config import SQL_DIR
 from pipelines.measures.measure_config import Measure, default_config
 from pipelines.measures.run_sql import run_measure_sql
 from pipelines.measures.tidy_rows import publish
 from pipelines.reference import load_reference
-from pipelines.warehouse import execute, run_sql_file
+from pipelines.warehouse import execute, run_staging_sql
 from tests.measures.nmds_builder import load_population
 
 Z = 1.959963984540054
@@ -94,7 +93,7 @@ def amenable(con):
         load_mortality(con, deaths, registration_years, blocked)
         load_population(con, HAND_POPULATION if population is None else population)
         for name in ("mortality", "population"):
-            run_sql_file(con, SQL_DIR / "staging" / f"{name}.sql")
+            run_staging_sql(con, name)
         config = default_config()
         measure = Measure("amenable_mortality", {**config.measure("amenable_mortality").settings, **settings})
         run_measure_sql(con, measure)
@@ -291,7 +290,7 @@ def test_the_shipped_code_list_is_marked_incomplete(con):
     load_mortality(con, [death()], range(2016, 2023))
     load_population(con, HAND_POPULATION)
     for name in ("mortality", "population"):
-        run_sql_file(con, SQL_DIR / "staging" / f"{name}.sql")
+        run_staging_sql(con, name)
     config = default_config()
     run_measure_sql(con, config.measure("amenable_mortality"))
     rows = publish(con, config.measure("amenable_mortality"), config)
@@ -308,7 +307,7 @@ def test_the_dashboard_note_in_measures_yaml_matches_the_derived_note(con):
     load_mortality(con, [], [])
     load_population(con, HAND_POPULATION)
     for name in ("mortality", "population"):
-        run_sql_file(con, SQL_DIR / "staging" / f"{name}.sql")
+        run_staging_sql(con, name)
     run_measure_sql(con, measure)
     derived = con.sql("SELECT definition_note FROM marts.amenable_mortality_definition").fetchall()[0][0]
     summary = derived.removeprefix("incomplete definition: ").split("; MISSING in")[0]

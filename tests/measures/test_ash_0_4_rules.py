@@ -11,11 +11,10 @@ from datetime import date
 import polars as pl
 import pytest
 
-from pipelines.config import SQL_DIR
 from pipelines.measures.measure_config import default_config
 from pipelines.measures.run_sql import run_measure_sql
 from pipelines.measures.tidy_rows import publish
-from pipelines.warehouse import run_sql_file
+from pipelines.warehouse import run_staging_sql
 from tests.measures.nmds_builder import event, load_nmds, load_population
 
 QUARTERS = ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
@@ -54,7 +53,7 @@ def ash(con):
         load_nmds(con, events, QUARTERS)
         load_population(con, [(2024, "011", age, "F", "Māori", 1000) for age in range(5)])
         for name in ("nmds_events", "population"):
-            run_sql_file(con, SQL_DIR / "staging" / f"{name}.sql")
+            run_staging_sql(con, name)
         config = default_config()
         run_measure_sql(con, config.measure("ash_0_4"))
         return publish(con, config.measure("ash_0_4"), config)
@@ -129,7 +128,7 @@ def test_rate_ratio_against_nmnp_by_hand(con, ash):
     ash(maori + european + pacific)
     load_population(con, [(2024, "011", age, "F", "Māori", 1000) for age in range(5)]
                     + [(2024, "011", age, "F", "European or Other", 2000) for age in range(5)])
-    run_sql_file(con, SQL_DIR / "staging" / "population.sql")
+    run_staging_sql(con, "population")
     config = default_config()
     measure = config.measure("ash_0_4")
     run_measure_sql(con, measure)

@@ -15,12 +15,11 @@ from math import exp, log, sqrt
 import polars as pl
 import pytest
 
-from pipelines.config import SQL_DIR
 from pipelines.measures.cell_statistics import _overdispersed
 from pipelines.measures.measure_config import Measure, default_config
 from pipelines.measures.run_sql import run_measure_sql
 from pipelines.measures.tidy_rows import publish, suppression_rule
-from pipelines.warehouse import run_sql_file
+from pipelines.warehouse import run_staging_sql
 from tests.measures.nmds_builder import load_nmds, load_population
 from tests.measures.test_acute_bed_days import QUARTERS, Z, row, stay
 
@@ -43,7 +42,7 @@ def published(con):
         load_nmds(con, stays, QUARTERS)
         load_population(con, population or [(2024, "011", 50, "F", "Māori", 1000)])
         for name in ("nmds_events", "population"):
-            run_sql_file(con, SQL_DIR / "staging" / f"{name}.sql")
+            run_staging_sql(con, name)
         config = default_config()
         measure = Measure(measure_id, {**config.measure(measure_id).settings, **settings})
         run_measure_sql(con, measure)

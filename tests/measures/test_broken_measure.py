@@ -7,13 +7,12 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from pipelines.config import SQL_DIR
 from pipelines.defs.publish import measures_export
 from pipelines.defs.resources import Warehouse
 from pipelines.defs.transform import family_asset, measure_families
 from pipelines.measures.measure_config import MEASURES_FILE, load_config, statistic_names
 from pipelines.reference import load_reference
-from pipelines.warehouse import connect, run_sql_file
+from pipelines.warehouse import connect, run_staging_sql
 from tests.measures.nmds_builder import event, load_nmds, load_population
 
 GOOD_SQL = """
@@ -89,7 +88,7 @@ def test_the_other_measures_still_publish_through_dagster(broken_config, tmp_pat
         load_population(con, [(2024, "011", age, "F", g, 1000) for age in range(5)
                               for g in ("Māori", "European or Other")])
         for name in ("nmds_events", "population"):
-            run_sql_file(con, SQL_DIR / "staging" / f"{name}.sql")
+            run_staging_sql(con, name)
     warehouse = Warehouse(database=str(database), landing=str(tmp_path / "landing"),
                           dashboards=str(tmp_path / "dashboards"), exports=str(tmp_path / "exports"))
     assets = [family_asset(f) for f in measure_families(broken_config).values()]

@@ -7,11 +7,10 @@ from datetime import date
 import polars as pl
 import pytest
 
-from pipelines.config import SQL_DIR
 from pipelines.measures.measure_config import MEASURES_FILE, load_config
 from pipelines.measures.run_sql import run_measure_sql
 from pipelines.measures.tidy_rows import publish
-from pipelines.warehouse import run_sql_file
+from pipelines.warehouse import run_staging_sql
 from tests.measures.nmds_builder import event, load_nmds, load_population
 
 SQL = """
@@ -53,7 +52,7 @@ def test_a_contributory_measure_needs_no_python(con, tmp_path):
     load_nmds(con, events, ["2024Q1", "2024Q2", "2024Q3", "2024Q4"])
     load_population(con, [(2024, "011", age, "F", "Māori", 1000) for age in range(5)])
     for name in ("nmds_events", "population"):
-        run_sql_file(con, SQL_DIR / "staging" / f"{name}.sql")
+        run_staging_sql(con, name)
     run_measure_sql(con, measure)
     rows = publish(con, measure, config)
 

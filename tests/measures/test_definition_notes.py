@@ -12,13 +12,13 @@ import polars as pl
 import pytest
 import yaml
 
-from pipelines.config import CONTRACTS_DIR, MEASURES_FILE, SQL_DIR
+from pipelines.config import CONTRACTS_DIR, MEASURES_FILE
 from pipelines.measures.annotations import annotate
 from pipelines.measures.cell_statistics import indirect_age_sex, weighted_mean
 from pipelines.measures.measure_config import Measure, default_config, load_config
 from pipelines.measures.run_sql import run_measure_sql
 from pipelines.measures.tidy_rows import publish
-from pipelines.warehouse import run_sql_file
+from pipelines.warehouse import run_staging_sql
 from tests.measures.nmds_builder import event, load_nmds, load_population
 
 CANTERBURY, NORTHLAND, NZ = "121", "011", "000"
@@ -85,7 +85,7 @@ def test_short_stay_ed_event_in_canterbury_counts_unless_excluded_everywhere(con
               quarters)
     load_population(con, [(y, "121", age, "F", "Māori", 1000) for y in (2020, 2021) for age in range(5)])
     for name in ("nmds_events", "population"):
-        run_sql_file(con, SQL_DIR / "staging" / f"{name}.sql")
+        run_staging_sql(con, name)
     config = default_config()
 
     def canterbury(settings) -> pl.DataFrame:

@@ -17,13 +17,12 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from pipelines import stats
-from pipelines.config import SQL_DIR
 from pipelines.measures.cell_statistics import weighted_mean
 from pipelines.measures.equity import equity_rows
 from pipelines.measures.measure_config import default_config
 from pipelines.measures.run_sql import run_measure_sql
 from pipelines.measures.tidy_rows import group_sets, publish
-from pipelines.warehouse import execute, run_sql_file
+from pipelines.warehouse import execute, run_staging_sql
 
 QUARTERS = ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
 T_975_DF2 = 4.302652729749462        # Student's t, 97.5th percentile, 2 df (tables: 4.303)
@@ -86,7 +85,7 @@ def pes(con):
                      "age_lower INTEGER, age_upper INTEGER, sex VARCHAR, group4_id VARCHAR, "
                      "slm3_id VARCHAR, population INTEGER)")
         load_surveys(con, inpatient, primary_care, **kwargs)
-        run_sql_file(con, SQL_DIR / "staging" / "pes_answers.sql")
+        run_staging_sql(con, "pes_answers")
         run_measure_sql(con, measure)
         cells = group_sets(con, measure)
         rows = publish(con, measure, config, cells)

@@ -13,12 +13,11 @@ from datetime import date
 import polars as pl
 import pytest
 
-from pipelines.config import SQL_DIR
 from pipelines.measures.measure_config import default_config
 from pipelines.measures.reconciliation import reconcile
 from pipelines.measures.run_sql import run_measure_sql
 from pipelines.measures.tidy_rows import publish
-from pipelines.warehouse import execute, replace_rows, run_sql_file
+from pipelines.warehouse import execute, replace_rows, run_staging_sql
 from tests.measures.nmds_builder import event, load_nmds, load_population
 
 QUARTERS = ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
@@ -46,7 +45,7 @@ def reconciled(con):
     load_nmds(con, [event() for _ in range(6)], QUARTERS)
     load_population(con, [(2024, "011", age, "F", "Māori", 1000) for age in range(5)])
     for name in ("nmds_events", "population"):
-        run_sql_file(con, SQL_DIR / "staging" / f"{name}.sql")
+        run_staging_sql(con, name)
     config = default_config()
     for measure_id in ("ash_0_4", "acute_bed_days_crude"):
         measure = config.measure(measure_id)
@@ -56,7 +55,7 @@ def reconciled(con):
     con.register("_release", frame)
     execute(con, "CREATE OR REPLACE TABLE raw.moh_release AS SELECT * FROM _release")
     con.unregister("_release")
-    run_sql_file(con, SQL_DIR / "staging" / "moh_release.sql")
+    run_staging_sql(con, "moh_release")
     return reconcile(con)
 
 

@@ -10,11 +10,10 @@ from itertools import count
 import polars as pl
 import pytest
 
-from pipelines.config import SQL_DIR
 from pipelines.measures.measure_config import Measure, default_config
 from pipelines.measures.run_sql import run_measure_sql
 from pipelines.measures.tidy_rows import publish
-from pipelines.warehouse import execute, run_sql_file
+from pipelines.warehouse import execute, run_staging_sql
 
 Z = 1.959963984540054
 BORN = date(2024, 3, 1)
@@ -72,7 +71,7 @@ def smokefree(con):
                      "age_lower INTEGER, age_upper INTEGER, sex VARCHAR, group4_id VARCHAR, "
                      "slm3_id VARCHAR, population INTEGER)")
         load_smokefree(con, records)
-        run_sql_file(con, SQL_DIR / "staging" / "smokefree.sql")
+        run_staging_sql(con, "smokefree")
         base = config.measure(measure_id)
         measure = Measure(measure_id, {**base.settings, **overrides})
         run_measure_sql(con, measure)

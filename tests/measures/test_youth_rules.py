@@ -13,11 +13,10 @@ from itertools import count
 import polars as pl
 import pytest
 
-from pipelines.config import SQL_DIR
 from pipelines.measures.measure_config import Measure, default_config
 from pipelines.measures.run_sql import run_measure_sql
 from pipelines.measures.tidy_rows import publish
-from pipelines.warehouse import execute, run_sql_file
+from pipelines.warehouse import execute, run_staging_sql
 from tests.measures.nmds_builder import load_population
 
 Z = 1.959963984540054
@@ -48,7 +47,7 @@ def measure_run(con):
     def run(measure_id, staging, population=(), **overrides):
         load_population(con, list(population) or [(2024, "011", 0, "F", "Māori", 0)])
         for name in ("population", staging):
-            run_sql_file(con, SQL_DIR / "staging" / f"{name}.sql")
+            run_staging_sql(con, name)
         base = config.measure(measure_id)
         measure = Measure(measure_id, {**base.settings, **overrides})
         run_measure_sql(con, measure)

@@ -8,11 +8,10 @@ from datetime import date
 import polars as pl
 import pytest
 
-from pipelines.config import SQL_DIR
 from pipelines.measures.measure_config import Measure, default_config
 from pipelines.measures.run_sql import run_measure_sql
 from pipelines.measures.tidy_rows import publish
-from pipelines.warehouse import run_sql_file
+from pipelines.warehouse import run_staging_sql
 from tests.measures.nmds_builder import event, load_nmds, load_population
 
 QUARTERS = ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
@@ -62,7 +61,7 @@ def self_harm(con):
         load_nmds(con, events, QUARTERS)
         load_population(con, POPULATION + OUTSIDE_AGES)
         for name in ("nmds_events", "population"):
-            run_sql_file(con, SQL_DIR / "staging" / f"{name}.sql")
+            run_staging_sql(con, name)
         base = config.measure("youth_self_harm")
         measure = Measure("youth_self_harm", {**base.settings, **overrides})
         run_measure_sql(con, measure)

@@ -14,12 +14,11 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from pipelines.config import SQL_DIR
 from pipelines.measures.measure_config import default_config
 from pipelines.measures.run_sql import run_measure_sql
 from pipelines.measures.tidy_rows import group_sets, publish
 from pipelines.sources import ingest_source
-from pipelines.warehouse import connect, run_sql_file
+from pipelines.warehouse import connect, run_staging_sql
 from tests.sources.corpus import damage
 from tests.sources.corpus.conftest import AS_OF, copy_files
 
@@ -30,7 +29,7 @@ MEASURES = ["ash_0_4", "youth_self_harm"]
 def refresh(con) -> dict[str, pl.DataFrame]:
     """Staging and the two NMDS measures, as the refresh job computes them."""
     for table in ("population", "nmds_events"):
-        run_sql_file(con, SQL_DIR / "staging" / f"{table}.sql")
+        run_staging_sql(con, table)
     config = default_config()
     out = {}
     for measure_id in MEASURES:
