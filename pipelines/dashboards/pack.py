@@ -187,7 +187,7 @@ def national_pack(m: pl.DataFrame, e: pl.DataFrame, points: pl.DataFrame | None,
         measure = default_config().measures.get(measure_id)
         f = funnel(latest, measure.statistic if measure else None)
         funnels.append({"measure_id": measure_id, "name": _short_name(latest.item(0, "measure_name")),
-                        "note": f["note"], "html": figure_html(f["figure"], f"pack-funnel-{slugify(measure_id)}")
+                        "note": f["note"], "method": f["method"], "html": figure_html(f["figure"], f"pack-funnel-{slugify(measure_id)}")
                         if f["figure"] is not None else None})
     return {"summary": summary, "rug": tartan_rug(m, districts), "funnels": funnels}
 
