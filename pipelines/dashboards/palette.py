@@ -48,11 +48,14 @@ SPC_LABELS: dict[str, str] = {
     "special_cause_neutral_low": "special cause — low (neutral)",
 }
 
-# District vs national comparison on the overview forest plots.
+# District vs national comparison (comparisons.compare_with_benchmark's keys) on the overview
+# forest plots; each category also has its own legend name, and lower/higher their own symbols.
 COMPARISON_COLOURS: dict[str, str] = {
     "better": "#1F6FB2",
     "worse": "#C45A00",
-    "no_different": "#595959",
+    "similar": "#595959",
+    "lower": "#7B3294",
+    "higher": "#7B3294",
     "not_compared": "#595959",
 }
 
