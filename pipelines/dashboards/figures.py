@@ -265,7 +265,8 @@ def _district_axis_label(name: str, row: Mapping) -> str:
 FOREST_NAMES = {"better": "Better than New Zealand", "similar": "Not different from New Zealand",
                 "worse": "Worse than New Zealand", "lower": "Lower than New Zealand",
                 "higher": "Higher than New Zealand", "not_compared": "Not compared"}
-FOREST_SYMBOLS = {"not_compared": "diamond", "lower": "triangle-down", "higher": "triangle-up"}
+FOREST_SYMBOLS = {"better": "circle", "similar": "circle-open", "worse": "square", "not_compared": "diamond",
+                  "lower": "triangle-down", "higher": "triangle-up"}  # shape as well as colour
 
 
 def forest_figure(latest: pl.DataFrame) -> go.Figure:

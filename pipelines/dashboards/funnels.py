@@ -46,13 +46,15 @@ RATE_TYPES = {"crude_rate": "crude", "direct_who": "dsr", "direct_esp": "dsr", "
 PROPORTION_METHODS = {"proportion"}
 OVERDISPERSED_RATIO = {"indirect_age_sex"}
 SURVEY_MEAN = {"weighted_mean"}
-LABEL_STYLE = {  # PHE label → (colour, symbol); orange above, blue below, grey inside
+# PHE label → (colour, symbol); orange above, blue below, grey inside. ≥ 3:1 on white and
+# ≥ 10 ΔE apart for colour-blind readers (tests/dashboards/test_accessibility.py); shapes differ too.
+LABEL_STYLE = {
     "High (0.001)": ("#A35200", "triangle-up"),
-    "High (0.025)": ("#E59A4B", "triangle-up-open"),
+    "High (0.025)": ("#CF7A2E", "triangle-up-open"),
     "Not significant": ("#6B6B6B", "circle"),
-    "Low (0.025)": ("#6FA8DC", "triangle-down-open"),
+    "Low (0.025)": ("#4A86C8", "triangle-down-open"),
     "Low (0.001)": ("#1F4E99", "triangle-down"),
-    "Not applicable for events less than 10 for dsrs": ("#9AA5B1", "x"),
+    "Not applicable for events less than 10 for dsrs": ("#8A8F99", "x"),
 }
 BANDS = (("2s", "dash"), ("3s", "solid"))  # 95% dashed, 99.8% solid
 
