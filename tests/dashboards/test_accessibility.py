@@ -107,6 +107,20 @@ def test_marks_and_lines_have_non_text_contrast_on_white():
     assert low == {}
 
 
+def luma_grey(hex_colour: str) -> str:
+    """The grey a greyscale print or PDF render gives (Rec. 601 luma on the encoded values, as
+    PDFium does), which can lose contrast that the WCAG luminance of the colour keeps."""
+    r, g, b = (int(hex_colour.lstrip("#")[i:i + 2], 16) for i in (0, 2, 4))
+    v = round(0.299 * r + 0.587 * g + 0.114 * b)
+    return f"#{v:02X}{v:02X}{v:02X}"
+
+
+def test_status_chips_keep_text_contrast_in_greyscale():
+    low = {k: round(contrast(luma_grey(ink), luma_grey(fill)), 2) for k, (fill, ink) in FINGERTIPS.items()
+           if contrast(luma_grey(ink), luma_grey(fill)) < 4.5}
+    assert low == {}
+
+
 def _css_var(name: str) -> str:
     return re.search(rf"--{name}:\s*(#[0-9a-fA-F]{{6}})", CSS).group(1)
 
