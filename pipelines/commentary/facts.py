@@ -18,6 +18,7 @@ from datetime import date
 
 import polars as pl
 
+from pipelines.dashboards.comparisons import compare_with_benchmark
 from pipelines.dashboards.frames import (
     NATIONAL_CODE,
     fmt_number,
@@ -250,11 +251,13 @@ def _describe(fs: FactSet, r: dict, prefix: str, m: pl.DataFrame, t: pl.DataFram
                    period_end=end, column="point_type")
 
 
+_NZ_WORDS = {"similar": "similar to", "higher": "higher than", "lower": "lower than"}
+
+
 def _compare(r: dict, national: float) -> str:
-    """Fingertips' default: similar when New Zealand's value lies inside the district's CI."""
-    if r["lower_ci"] <= national <= r["upper_ci"]:
-        return "similar to"
-    return "higher than" if r["value"] > national else "lower than"
+    """Fingertips' default (comparisons.compare_with_benchmark without polarity): similar when
+    New Zealand's value lies inside the district's CI, else higher or lower."""
+    return _NZ_WORDS[compare_with_benchmark(r["value"], r["lower_ci"], r["upper_ci"], national, None)]
 
 
 def _first_clause(reason: str | None) -> str:

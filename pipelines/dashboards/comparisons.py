@@ -12,15 +12,21 @@ from pipelines.stats.confidence import z_for
 
 Z95 = z_for(0.95)
 
-# Fingertips benchmark colours (pack-methods §5.1, FTO shared.ts). Text colour chosen per fill
-# for ≥ 4.5:1 contrast; every cell also carries its word, so colour is never the only cue.
+# Fingertips benchmark colours (pack-methods §5.1, FTO shared.ts), except "better": Fingertips'
+# #92D050 is ΔE 4.7 (CAM02-UCS) from "similar" amber for protanopes, so a mid green #78B478
+# (ΔE ≥ 18 from the others under every simulated vision; text 6.0:1, and 5.4:1 once printed in
+# greyscale). Text colour chosen per fill for ≥ 4.5:1 contrast in colour and in greyscale; every
+# cell also carries its word or letter (COMPARISON_MARKS), so colour is never the only cue.
 FINGERTIPS = {
-    "better": ("#92D050", "#1F2933"),
+    "better": ("#78B478", "#1F2933"),
     "similar": ("#FFC000", "#1F2933"),
     "worse": ("#C00000", "#FFFFFF"),
     "lower": ("#5555E6", "#FFFFFF"),
     "higher": ("#BED2FF", "#1F2933"),
     "not_compared": ("#C9C9C9", "#1F2933"),
+}
+COMPARISON_MARKS = {  # the letter a tartan-rug cell prints beside its value (legend: "B Better")
+    "better": "B", "similar": "S", "worse": "W", "lower": "L", "higher": "H", "not_compared": "",
 }
 COMPARISON_LABELS = {
     "better": "Better", "similar": "Similar", "worse": "Worse", "lower": "Lower",

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from pipelines.dashboards import palette as pal
+from pipelines.dashboards.comparisons import compare_with_benchmark
 from pipelines.dashboards.frames import (
     NATIONAL_CODE,
     breakdown_label,
@@ -259,6 +260,15 @@ def _district_axis_label(name: str, row: Mapping) -> str:
     return name
 
 
+# The forest plot's legend for compare_with_benchmark's keys (the rug and first page say the same
+# judgement in Fingertips' words: Better / Similar / Worse, Lower / Higher without polarity).
+FOREST_NAMES = {"better": "Better than New Zealand", "similar": "Not different from New Zealand",
+                "worse": "Worse than New Zealand", "lower": "Lower than New Zealand",
+                "higher": "Higher than New Zealand", "not_compared": "Not compared"}
+FOREST_SYMBOLS = {"better": "circle", "similar": "circle-open", "worse": "square", "not_compared": "diamond",
+                  "lower": "triangle-down", "higher": "triangle-up"}  # shape as well as colour
+
+
 def forest_figure(latest: pl.DataFrame) -> go.Figure:
     """Latest total value by district with CIs, against the national value (district 000).
 
@@ -287,12 +297,11 @@ def forest_figure(latest: pl.DataFrame) -> go.Figure:
     by_cat: dict[str, list[tuple[str, dict]]] = {}
     for label, r in zip(labels, rows, strict=True):
         if is_number(r["value"]):
-            by_cat.setdefault(_compare(r, national, direction), []).append((label, r))
+            key = compare_with_benchmark(r["value"], r["lower_ci"], r["upper_ci"], national, direction)
+            by_cat.setdefault(key, []).append((label, r))
 
-    names = {"better": "Better than New Zealand", "worse": "Worse than New Zealand",
-             "no_different": "Not different from New Zealand", "not_compared": "Not compared"}
     fig = go.Figure()
-    for cat in ("better", "no_different", "worse", "not_compared"):
+    for cat in FOREST_NAMES:
         pts = by_cat.get(cat)
         if not pts:
             continue
@@ -301,9 +310,8 @@ def forest_figure(latest: pl.DataFrame) -> go.Figure:
         dn = [r["value"] - r["lower_ci"] if is_number(r["lower_ci"]) else 0 for _, r in pts]
         fig.add_trace(
             go.Scatter(
-                x=vals, y=[lab for lab, _ in pts], name=names[cat], mode="markers",
-                marker=dict(color=pal.COMPARISON_COLOURS[cat], size=10,
-                            symbol="diamond" if cat == "not_compared" else "circle"),
+                x=vals, y=[lab for lab, _ in pts], name=FOREST_NAMES[cat], mode="markers",
+                marker=dict(color=pal.COMPARISON_COLOURS[cat], size=10, symbol=FOREST_SYMBOLS.get(cat, "circle")),
                 error_x=dict(type="data", array=up, arrayminus=dn, symmetric=False,
                              color=pal.COMPARISON_COLOURS[cat], thickness=1.6, width=4),
                 customdata=[[fmt_ci(r["lower_ci"], r["upper_ci"], decimals)] for _, r in pts],
@@ -332,21 +340,6 @@ def forest_figure(latest: pl.DataFrame) -> go.Figure:
                      range=[-0.6, len(labels) - 0.4], showgrid=True, ticklabelstandoff=6)
     fig.update_xaxes(title_text=_axis_title(unit), tickformat=",")
     return fig
-
-
-def _compare(row: Mapping, national: object, direction: str | None) -> str:
-    """District vs national: 'different' only when the district's CI excludes the national value."""
-    lo, hi = row["lower_ci"], row["upper_ci"]
-    if not (is_number(national) and is_number(lo) and is_number(hi)):
-        return "not_compared"
-    if lo <= national <= hi:
-        return "no_different"
-    above = lo > national
-    if direction == "higher_is_better":
-        return "better" if above else "worse"
-    if direction == "lower_is_better":
-        return "worse" if above else "better"
-    return "not_compared"
 
 
 EQUITY_GROUPS = ("maori", "pacific")

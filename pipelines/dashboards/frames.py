@@ -67,23 +67,23 @@ def normalise_measures(measures: pl.DataFrame) -> pl.DataFrame:
     Masking here (not only in the renderers) means no later code path can draw or print a
     suppressed or withheld number, whatever the mart put in those cells.
     """
-    require_columns(measures, MEASURES_COLUMNS, "measures")
-    measures = _typed_if_empty(measures, MEASURES_COLUMNS)
     hidden = pl.col("suppressed").fill_null(True) | (pl.col("status") != "published").fill_null(True)
-    masked = ("numerator", "value", "lower_ci", "upper_ci")
-    return measures.with_columns(
-        pl.col("breakdown").fill_null(NO_BREAKDOWN),
-        pl.col("suppressed").fill_null(True),
-        *[pl.when(hidden).then(None).otherwise(pl.col(c)).alias(c) for c in masked],
-    )
+    return _masked(measures, MEASURES_COLUMNS, "measures", hidden,
+                   ("numerator", "value", "lower_ci", "upper_ci"))
 
 
 def normalise_equity(equity: pl.DataFrame) -> pl.DataFrame:
-    require_columns(equity, EQUITY_COLUMNS, "equity")
-    equity = _typed_if_empty(equity, EQUITY_COLUMNS)
-    hidden = pl.col("suppressed").fill_null(True)
-    masked = ("rate_ratio", "rr_lower", "rr_upper", "rate_difference", "rd_lower", "rd_upper")
-    return equity.with_columns(
+    return _masked(equity, EQUITY_COLUMNS, "equity", pl.col("suppressed").fill_null(True),
+                   ("rate_ratio", "rr_lower", "rr_upper", "rate_difference", "rd_lower", "rd_upper"))
+
+
+def _masked(df: pl.DataFrame, columns: tuple[str, ...], name: str, hidden: pl.Expr,
+            masked: tuple[str, ...]) -> pl.DataFrame:
+    """The one masking rule: checked columns, real types when empty, NULL breakdown → "",
+    NULL suppressed → True, and every `masked` cell emptied where `hidden`."""
+    require_columns(df, columns, name)
+    df = _typed_if_empty(df, columns)
+    return df.with_columns(
         pl.col("breakdown").fill_null(NO_BREAKDOWN),
         pl.col("suppressed").fill_null(True),
         *[pl.when(hidden).then(None).otherwise(pl.col(c)).alias(c) for c in masked],

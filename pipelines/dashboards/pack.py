@@ -12,7 +12,12 @@ import polars as pl
 from markupsafe import Markup
 
 from pipelines import stats
-from pipelines.dashboards.comparisons import COMPARISON_LABELS, FINGERTIPS, compare_with_benchmark
+from pipelines.dashboards.comparisons import (
+    COMPARISON_LABELS,
+    COMPARISON_MARKS,
+    FINGERTIPS,
+    compare_with_benchmark,
+)
 from pipelines.dashboards.frames import (
     NATIONAL_CODE,
     district_file_name,
@@ -187,7 +192,7 @@ def national_pack(m: pl.DataFrame, e: pl.DataFrame, points: pl.DataFrame | None,
         measure = default_config().measures.get(measure_id)
         f = funnel(latest, measure.statistic if measure else None)
         funnels.append({"measure_id": measure_id, "name": _short_name(latest.item(0, "measure_name")),
-                        "note": f["note"], "html": figure_html(f["figure"], f"pack-funnel-{slugify(measure_id)}")
+                        "note": f["note"], "method": f["method"], "html": figure_html(f["figure"], f"pack-funnel-{slugify(measure_id)}")
                         if f["figure"] is not None else None})
     return {"summary": summary, "rug": tartan_rug(m, districts), "funnels": funnels}
 
@@ -215,10 +220,11 @@ def tartan_rug(m: pl.DataFrame, districts: list[tuple[str, str]]) -> dict:
                 "s" if r and r["suppressed"] else "—")
             fill, ink = FINGERTIPS[key]
             cells.append({"text": text, "key": key, "label": COMPARISON_LABELS[key], "fill": fill,
-                          "ink": ink})
+                          "ink": ink, "mark": COMPARISON_MARKS[key] if r and r["value"] is not None else ""})
         rows.append({"measure_id": measure_id, "name": _short_name(meta["measure_name"]),
                      "period_label": meta["period_label"], "unit": meta["unit"],
                      "nz": fmt_number(nz, decimals), "cells": cells})
     return {"districts": [{"code": c, "name": n, "href": district_file_name(c, n)} for c, n in districts], "rows": rows,
-            "legend": [{"label": COMPARISON_LABELS[k], "fill": FINGERTIPS[k][0], "ink": FINGERTIPS[k][1]}
+            "legend": [{"label": COMPARISON_LABELS[k], "fill": FINGERTIPS[k][0], "ink": FINGERTIPS[k][1],
+                        "mark": COMPARISON_MARKS[k]}
                        for k in ("better", "similar", "worse", "lower", "higher", "not_compared")]}

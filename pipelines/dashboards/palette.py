@@ -2,7 +2,8 @@
 
 Group colours avoid the SPC signal hues (blue = improvement, orange = concern) so a special-cause
 ring never reads as a group. Each colour has ≥ 3:1 contrast on white (WCAG non-text contrast);
-TEXT_* colours have ≥ 4.5:1 for body text.
+TEXT_* colours have ≥ 4.5:1 for body text. Colours drawn together stay ≥ 10 ΔE (CAM02-UCS) apart
+under simulated deuteranopia, protanopia and tritanopia (tests/dashboards/test_accessibility.py).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ GROUP_COLOURS: dict[str, str] = {
     "nmnp": "#5E4B9C",  # violet
     "total": "#1F2933",  # near-black
     "asian": "#8C6D1F",  # olive brown
-    "european_other": "#56707F",  # slate
+    "european_other": "#D81B60",  # raspberry (slate #56707F was ΔE 7 from teal for deuteranopes)
 }
 OTHER_GROUP_COLOUR = "#6B6B6B"
 
@@ -37,7 +38,7 @@ NATIONAL_COLOUR = "#8A8A8A"
 # NHS "Making Data Count" convention: blue = improvement, orange = concern, purple = neutral.
 SPC_COLOURS: dict[str, str] = {
     "special_cause_improvement": "#1F6FB2",
-    "special_cause_concern": "#E07B00",
+    "special_cause_concern": "#C86400",  # #E07B00 had 3.0:1 on white, under WCAG's non-text 3:1
     "special_cause_neutral_high": "#7B3294",
     "special_cause_neutral_low": "#7B3294",
 }
@@ -48,11 +49,14 @@ SPC_LABELS: dict[str, str] = {
     "special_cause_neutral_low": "special cause — low (neutral)",
 }
 
-# District vs national comparison on the overview forest plots.
+# District vs national comparison (comparisons.compare_with_benchmark's keys) on the overview
+# forest plots; each category also has its own legend name, and lower/higher their own symbols.
 COMPARISON_COLOURS: dict[str, str] = {
     "better": "#1F6FB2",
     "worse": "#C45A00",
-    "no_different": "#595959",
+    "similar": "#595959",
+    "lower": "#7B3294",
+    "higher": "#7B3294",
     "not_compared": "#595959",
 }
 

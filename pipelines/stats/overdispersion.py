@@ -60,8 +60,10 @@ def overdispersion(
     method: str = "truncate",
     trim_by: float = 0.1,
 ) -> pl.DataFrame:
-    """The input with ``z_score`` (unadjusted), ``z_adjusted`` = (Y - target)/sqrt(s^2 + tau^2) and
-    the funnel's ``phi``, ``tau2`` and ``target`` (transformed scale) on every row.
+    """The input with ``z_score`` (unadjusted), ``z_adjusted`` = (Y - target)/sqrt(s^2 + tau^2),
+    ``retained`` (whether the row's z-score entered phi: False for truncated rows, always True
+    when winsorising) and the funnel's ``phi``, ``tau2`` and ``target`` (transformed scale) on
+    every row.
 
     ``statistic`` "ratio": numerator observed, denominator expected (an indirectly standardised
     ratio; for a DSR use its events against av x derived denominator). "proportion": x of n.
@@ -86,6 +88,7 @@ def overdispersion(
     return df.with_columns(
         pl.Series("z_score", z),
         pl.Series("z_adjusted", (y - target) / np.sqrt(s**2 + tau2)),
+        pl.Series("retained", keep),
         pl.lit(phi).alias("phi"),
         pl.lit(tau2).alias("tau2"),
         pl.lit(target).alias("target"),

@@ -24,6 +24,8 @@ MEASURES_SCHEMA = {
     "suppression_reason": pl.String, "status": pl.String, "status_reason": pl.String,
     "definition_version": pl.String, "definition_status": pl.String, "direction": pl.String,
 }
+# marts.measures' value_formula columns the funnels read (docs/warehouse.md); synthetic_marts adds them.
+FORMULA_COLUMNS = ("expected", "reference_rate", "weight_sum", "effective_n")
 EQUITY_SCHEMA = {
     "district_code": pl.String, "measure_id": pl.String, "breakdown": pl.String,
     "period_end": pl.Date, "group_id": pl.String, "comparator_group": pl.String,
@@ -247,6 +249,13 @@ def synthetic_marts(n_districts: int = 4, n_quarters: int = 8, seed: int = 7, al
                             "status": "withheld" if withheld else "published",
                             "status_reason": "contract rule failed: nmds_dup_event"
                             if withheld else None,
+                            # docs/warehouse.md value_formula columns: bed days as O/E × the
+                            # reference rate (E at base_rate, so the value is the crude rate),
+                            # patient experience with weights of 1 (n_eff = respondents).
+                            "expected": den * base_rate / mult if spec is BED_DAYS else None,
+                            "reference_rate": base_rate if spec is BED_DAYS else None,
+                            "weight_sum": float(den) if spec is PES else None,
+                            "effective_n": float(den) if spec is PES else None,
                         })
                         last = i == n_quarters - 1
                         special = (last and g == "maori" and not small) or (i == 1 and g == "total")
@@ -277,7 +286,10 @@ def synthetic_marts(n_districts: int = 4, n_quarters: int = 8, seed: int = 7, al
         ("nmds", "2025Q1", "pass", "", 121_000, 121_000, 0),
         ("pes_inpatient", "2025Q2", "warn", "pes_missing_domain (warning, 50 rows)", 3_200, 3_150, 50),
     ], DQ_SCHEMA)
-    return (measures_frame(rows), frame(equity, EQUITY_SCHEMA), frame(trend, TREND_SCHEMA), dq)
+    formula = {c: pl.Float64 for c in FORMULA_COLUMNS}
+    measures = pl.concat([measures_frame(rows), frame([{c: r[c] for c in formula} for r in rows], formula)],
+                         how="horizontal")
+    return (measures, frame(equity, EQUITY_SCHEMA), frame(trend, TREND_SCHEMA), dq)
 
 
 @pytest.fixture(scope="session")

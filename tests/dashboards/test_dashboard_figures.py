@@ -18,7 +18,9 @@ from conftest import (
     quarter_ends,
 )
 
+from pipelines.dashboards.comparisons import compare_with_benchmark
 from pipelines.dashboards.figures import equity_figure, forest_figure, trend_figure
+from pipelines.dashboards.frames import normalise_measures
 from pipelines.dashboards.render import figure_html
 
 LINE_NAMES = ["Māori", "Pacific", "non-Māori non-Pacific", "Total", "Asian", "European/Other"]
@@ -209,6 +211,30 @@ def test_forest_direction_flips_for_higher_is_better():
     fig = forest_figure(_forest_frame().with_columns(pl.lit("higher_is_better").alias("direction")))
     by_name = {t.name: list(t.y) for t in fig.data}
     assert by_name["Better than New Zealand"] == ["Northland"]
+
+
+def test_forest_and_rug_share_one_comparison():
+    """One implementation (comparisons.compare_with_benchmark): the forest's legend says the same
+    judgement as the tartan rug and the first page, for every district."""
+    frame = _forest_frame()
+    fig = forest_figure(frame)
+    rows = normalise_measures(frame).filter(pl.col("group_id") == "total")
+    nz = rows.filter(pl.col("district_code") == "000").item(0, "value")
+    names = {"better": "Better than New Zealand", "similar": "Not different from New Zealand",
+             "worse": "Worse than New Zealand"}
+    expected: dict[str, list[str]] = {}
+    for r in rows.filter((pl.col("district_code") != "000") & pl.col("value").is_not_null()).sort(
+            "district_code").iter_rows(named=True):
+        key = compare_with_benchmark(r["value"], r["lower_ci"], r["upper_ci"], nz, r["direction"])
+        expected.setdefault(names[key], []).append(r["district_name"])
+    assert {t.name: list(t.y) for t in fig.data} == expected
+
+
+def test_forest_without_polarity_says_higher_or_lower():
+    fig = forest_figure(_forest_frame().with_columns(pl.lit(None, pl.String).alias("direction")))
+    by_name = {t.name: list(t.y) for t in fig.data}
+    assert by_name == {"Not different from New Zealand": ["Waitematā"],
+                       "Lower than New Zealand": ["Auckland"], "Higher than New Zealand": ["Northland"]}
 
 
 def _equity_frame() -> pl.DataFrame:

@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 from conftest import ASH, measure_row, measures_frame, quarter_ends
 
+from pipelines.dashboards.comparisons import FINGERTIPS
 from pipelines.dashboards.frames import normalise_equity, normalise_measures
 from pipelines.dashboards.pack import next_milestone, spc_result, tartan_rug
 from pipelines.dashboards.quarterly import (
@@ -197,7 +198,7 @@ def test_summary_row_hand_computed():
     # 600 vs 900: z = 300 / √2·(60/1.96) ≈ 6.9 → improved (lower is better)
     assert row["change"]["verdict"] == "improved" and row["change"]["detail"].startswith("−300.0")
     # NZ 700 outside 540–660 and the district is lower: better
-    assert row["nz"]["key"] == "better" and row["nz"]["fill"] == "#92D050"
+    assert row["nz"]["key"] == "better" and row["nz"]["fill"] == FINGERTIPS["better"][0]
     ms = {(m["year"], m["group"]): m for m in row["milestones"]}
     # 2025 milestone judged on the window ending on or before 30 Jun 2025 → Dec 2024 value 900
     assert ms[(2025, "total")]["status"] == "not_met" and ms[(2025, "total")]["value"] == "900.0"

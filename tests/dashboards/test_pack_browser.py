@@ -13,15 +13,17 @@ from datetime import date
 
 import numpy as np
 import polars as pl
+import pypdfium2
 import pytest
 from conftest import quarter_ends, synthetic_marts
 from pypdf import PdfReader
 from test_dashboard_browser import CHROMIUM, _chromium, _console
 
 from pipelines.dashboards import build_dashboards
+from pipelines.dashboards.comparisons import COMPARISON_LABELS
 from pipelines.dashboards.pdf import print_pdfs
 from pipelines.dashboards.quarterly import POINT_COLUMNS
-from pipelines.dashboards.summary import HEADLINES
+from pipelines.dashboards.summary import CHANGE_LABELS, HEADLINES
 from pipelines.dashboards.targets import EXAMPLE_TARGETS, load_targets
 
 pytestmark = [
@@ -117,3 +119,69 @@ def test_pdf_beside_each_page_with_summary_on_page_one(pack):
         assert "summary" in page1.lower(), pdf.name  # "Summary for the ALT" / "New Zealand summary"
         for name in NAMES:  # every SLM row on page 1, so the first page fits one sheet
             assert "".join(name.split()) in page1, (pdf.name, name)
+
+
+def _squash(text: str) -> str:
+    return "".join(text.replace("ﬁ", "fi").split())
+
+
+# A district's first-page section ends with the spine chart's caption (the reading notes are a
+# closed <details>, not printed); the next section's heading opens page 2.
+LAST_ON_PAGE_1 = "Themarker'scolourandshapegivethecomparisonwithNewZealand."
+NEXT_SECTION = {"index.html": "DistrictscomparedwithNewZealand"}
+DISTRICT_NEXT_SECTION = "Variationandmilestones"
+
+
+def test_first_page_section_is_exactly_one_sheet(pack):
+    _, _, pdfs = pack
+    for pdf in pdfs:
+        reader = PdfReader(pdf)
+        page1, page2 = (_squash(reader.pages[i].extract_text()) for i in (0, 1))
+        name = pdf.with_suffix(".html").name
+        if name.startswith("district_"):
+            assert "Spinechart:" in page1 and LAST_ON_PAGE_1 in page1, pdf.name  # the whole section ...
+        heading = NEXT_SECTION.get(name, DISTRICT_NEXT_SECTION)
+        assert heading not in page1 and page2.startswith(heading), (pdf.name, page2[:80])  # ... and only it
+
+
+def _grey_contrast(pixels) -> float:
+    """WCAG ratio between the lightest and darkest grey in a box, each grey level taken as sRGB."""
+    def lum(v: float) -> float:
+        c = v / 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    hi, lo = lum(float(pixels.max())), lum(float(pixels.min()))
+    return (hi + 0.05) / (lo + 0.05)
+
+
+STATUS_WORDS = ({v for k, v in COMPARISON_LABELS.items() if k != "not_compared"}
+                | {v for k, v in CHANGE_LABELS.items() if k != "no_change"} | {"Met", "Not met"})
+
+
+def test_first_page_status_words_read_in_greyscale(pack):
+    """Page 1 rasterised in greyscale (PDFium, 216 dpi): every judgement word on it (Better/Similar/
+    Worse chips, Improved/Worsened, Met) stands out from what is behind it by at least 4.5:1, so the
+    judgements survive a black-and-white board paper; the colour of a chip adds nothing they need."""
+    _, _, pdfs = pack
+    scale = 3
+    for pdf in pdfs:
+        doc = pypdfium2.PdfDocument(pdf)
+        page = doc[0]
+        height = page.get_height()
+        grey = page.render(scale=scale, grayscale=True).to_numpy()
+        grey = grey if grey.ndim == 2 else grey[..., 0]
+        text = page.get_textpage()
+        found = []
+        for word in sorted(STATUS_WORDS):
+            search = text.search(word, match_case=True, match_whole_word=True)
+            while (hit := search.get_next()) is not None:
+                start, count = hit
+                boxes = [text.get_charbox(i) for i in range(start, start + count)]
+                left, right = min(b[0] for b in boxes), max(b[2] for b in boxes)
+                bottom, top = min(b[1] for b in boxes), max(b[3] for b in boxes)
+                box = grey[int((height - top) * scale) - 1:int((height - bottom) * scale) + 2,
+                           int(left * scale) - 1:int(right * scale) + 2]
+                found.append((word, round(_grey_contrast(box), 2)))
+        doc.close()
+        name = pdf.with_suffix(".html").name
+        assert len(found) >= (6 if name.startswith("district_") else 1), (pdf.name, found)
+        assert [f for f in found if f[1] < 4.5] == [], pdf.name
