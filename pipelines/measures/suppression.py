@@ -31,7 +31,17 @@ GROUP_ORDER = ["maori", "pacific", "nmnp", "asian", "european_other", "total"]
 
 def complementary(rows: pl.DataFrame, primary: pl.Series, count: str) -> pl.Series:
     """Boolean Series, aligned with `rows` (CELL columns, `numerator` and `count`): the cells
-    to suppress besides the `primary` ones so that none of them can be recovered."""
+    to suppress besides the `primary` ones so that none of them can be recovered.
+
+    The rows are put in cell order first: the relations are walked in row order, so rows that
+    arrive in another order (a DuckDB or polars group-by gives no order) could otherwise get
+    other complements, and a published figure would change between two runs of the same data."""
+    position = rows.select(pl.int_range(pl.len()).alias("_row"), *CELL).sort(CELL, nulls_last=True)["_row"]
+    in_cell_order = _complementary(rows[position], primary[position], count)
+    return pl.Series("secondary", [False] * rows.height, dtype=pl.Boolean).scatter(position, in_cell_order)
+
+
+def _complementary(rows: pl.DataFrame, primary: pl.Series, count: str) -> pl.Series:
     cells = rows.select(*CELL, pl.col(count).cast(pl.Float64).alias("_count"),
                         pl.col("numerator").cast(pl.Float64).alias("_numerator"))
     hidden = primary.fill_null(False).to_list()
