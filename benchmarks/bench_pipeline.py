@@ -253,7 +253,9 @@ def run_once(args, scale: float) -> dict:
     root.mkdir(parents=True, exist_ok=True)
     db = root / "warehouse.duckdb"
     preset = _register_scale(args.preset, scale)
-    print(f"benchmark: preset={preset} years={args.years} in {root} (pid {os.getpid()}, {os.cpu_count()} CPUs)")
+    what = f"landing={args.landing}" if args.landing else f"preset={preset} years={args.years}"
+    print(f"benchmark: {what} in {root} (pid {os.getpid()}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f})")
     if args.landing:
         landing = args.landing
         print(f"  landing: {landing} (existing files, read only)")
@@ -291,6 +293,7 @@ def run_once(args, scale: float) -> dict:
 
     print()
     print(meter.table())
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (wall times on a shared machine are noisy)")
     print(f"\nfloor (DuckDB read + cast): wall {floor.wall:.1f} s, CPU {floor.cpu:.1f} s; "
           f"rebuild (ingest + staging + measures): wall {rebuild_wall:.1f} s, CPU {rebuild_cpu:.1f} s")
     print(f"rebuild / floor: wall {rebuild_wall / floor.wall:.1f}x, CPU {rebuild_cpu / floor.cpu:.1f}x "
