@@ -161,7 +161,7 @@ def pandas_vs_ours(meter: Meter, landing: Path, db: Path) -> None:
         out = pandas_baseline.compute(events, population)
     del events
     ours = {"ash_0_4", "acute_bed_days", "acute_bed_days_crude", "acute_bed_days_who"}
-    with meter.stage("ours: staging NMDS + population, ASH 0-4 + bed days", note="from the warehouse"):
+    with meter.stage("ours: staging NMDS+pop, ASH + bed days", note="from the warehouse"):
         staging_and_measures(db, only=ours, staging={"nmds_events", "population"})
     con = duckdb.connect(str(db), read_only=True)
     try:
@@ -177,7 +177,7 @@ def pandas_vs_ours(meter: Meter, landing: Path, db: Path) -> None:
     print(f"  same events counted (ASH events and bed days per quarter, pandas vs marts.*_events): "
           f"{'yes' if same else 'NO'} ({sum(ash.values()):,} ASH events, {int(sum(beds.values())):,} bed days)")
     read, comp = meter.get("pandas: read NMDS + population CSVs"), meter.get("pandas: ASH 0-4 + crude bed days")
-    mine = meter.get("ours: staging NMDS + population, ASH 0-4 + bed days")
+    mine = meter.get("ours: staging NMDS+pop, ASH + bed days")
     print(f"  pandas compute / ours: wall {comp.wall / mine.wall:.1f}x, CPU {comp.cpu / mine.cpu:.1f}x; "
           f"pandas read + compute / ours: wall {(read.wall + comp.wall) / mine.wall:.1f}x, "
           f"CPU {(read.cpu + comp.cpu) / mine.cpu:.1f}x  (target >= 10x)")
