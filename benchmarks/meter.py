@@ -4,7 +4,8 @@ CPU = user + system time of this process and of its finished children (getrusage
 CHILDREN), so DuckDB's threads and a Chromium child both count. Peak RSS is sampled every 50 ms
 from /proc (this process plus its live descendants, summed) and combined with the largest finished
 child's ru_maxrss; a sampler can miss a spike shorter than its interval, so the figure is a floor
-of the true peak, never an invention.
+of the true peak, never an invention. Summing RSS over processes counts pages they share (Chromium's
+processes share most of theirs) once per process, so with a browser running it overstates.
 """
 
 from __future__ import annotations
@@ -28,9 +29,10 @@ def cpu_seconds() -> float:
 
 def _children(pid: int) -> list[int]:
     out = []
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        with contextlib.suppress(OSError):
-            out += [int(x) for x in task.read_text().split()]
+    with contextlib.suppress(OSError):  # the process may end while we look
+        for task in Path(f"/proc/{pid}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                out += [int(x) for x in task.read_text().split()]
     return out
 
 
@@ -83,7 +85,8 @@ class Meter:
 
             def _sample(self):
                 while not self._stop.wait(meter.interval):
-                    self._peak = max(self._peak, tree_rss_bytes())
+                    with contextlib.suppress(OSError):
+                        self._peak = max(self._peak, tree_rss_bytes())
 
             def __exit__(self, *exc):
                 self.m.wall = time.perf_counter() - self.t0
