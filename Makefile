@@ -13,6 +13,7 @@ demo: setup   ## national synthetic data → DuckDB → contracts → measures �
 	@$(PY) -m pipelines.cli demo --preset national --years 5
 
 test: setup
+	@$(PY) -m compileall -q pipelines tests   # bytecode once, not in every worker and code server
 	@$(PY) -m pytest -q -n 2 --dist loadgroup --durations=20
 
 ui: setup     ## the Dagster UI on http://127.0.0.1:3000 (localhost only) and the daemon (sensors, schedule)

@@ -7,6 +7,7 @@ birth before any measure is computed.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -85,7 +86,8 @@ def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
                              targets=pack_targets(), points=points,
                              commentary=commentary, decomposition=decomposition,
                              initiative_panels=panels)
-    pdfs = print_pdfs(pages)  # board papers, beside each page
+    # Board papers, beside each page. SLM_PDFS=0 leaves them out (test runs that never open them).
+    pdfs = print_pdfs(pages) if os.environ.get("SLM_PDFS", "1") != "0" else []
     index = next((p for p in pages if p.name == "index.html"), None)
     return dg.MaterializeResult(metadata={
         "rows": measures.height,
