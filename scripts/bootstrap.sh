@@ -19,15 +19,4 @@ fi
 
 echo "==> syncing .venv from uv.lock"
 UV_PYTHON_DOWNLOADS=never uv sync --frozen --quiet
-
-# Byte-compile the environment once per lock file. Without .pyc files every process compiles
-# what it imports from source, and when PYTHONDONTWRITEBYTECODE is set (as on the shared build
-# machine) it does so in every process: measured there, `import great_expectations` took 19 s
-# of CPU without .pyc and 7 s with, `import pipelines.definitions` 6 s and 2 s. Every `slm`
-# command and every pytest worker pays that. The stamp keeps a second `make` from recompiling.
-STAMP=.venv/.bytecode-compiled
-if [ ! -f "$STAMP" ] || [ uv.lock -nt "$STAMP" ]; then
-  echo "==> byte-compiling .venv (once per uv.lock)"
-  UV_PYTHON_DOWNLOADS=never uv sync --frozen --quiet --compile-bytecode
-  touch "$STAMP"
-fi
+# uv byte-compiles the environment as it syncs (pyproject.toml: [tool.uv] compile-bytecode).
