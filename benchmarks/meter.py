@@ -2,7 +2,7 @@
 
 CPU = user + system time of this process and of its finished children (getrusage SELF +
 CHILDREN), so DuckDB's threads and a Chromium child both count. Peak RSS is sampled every 50 ms
-from /proc (this process plus its live descendants, summed) and combined with the largest finished
+with psutil (this process plus its live descendants, summed) and combined with the largest finished
 child's ru_maxrss; a sampler can miss a spike shorter than its interval, so the figure is a floor
 of the true peak, never an invention. Summing RSS over processes counts pages they share (Chromium's
 processes share most of theirs) once per process, so with a browser running it overstates.
@@ -11,14 +11,12 @@ processes share most of theirs) once per process, so with a browser running it o
 from __future__ import annotations
 
 import contextlib
-import os
 import resource
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
-PAGE = os.sysconf("SC_PAGE_SIZE")
+import psutil
 
 
 def cpu_seconds() -> float:
@@ -27,29 +25,17 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    with contextlib.suppress(OSError):  # the process may end while we look
-        for task in Path(f"/proc/{pid}/task").glob("*/children"):
-            with contextlib.suppress(OSError):
-                out += [int(x) for x in task.read_text().split()]
-    return out
-
-
-def _rss_bytes(pid: int) -> int:
-    try:
-        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
 def tree_rss_bytes(pid: int | None = None) -> int:
-    """RSS of a process and all its live descendants."""
-    todo, total = [pid or os.getpid()], 0
-    while todo:
-        p = todo.pop()
-        total += _rss_bytes(p)
-        todo += _children(p)
+    """RSS of a process and all its live descendants (psutil; a process may end while we look)."""
+    try:
+        root = psutil.Process(pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for process in tree:
+        with contextlib.suppress(psutil.Error):
+            total += process.memory_info().rss
     return total
 
 
