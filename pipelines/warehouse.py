@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,10 +13,21 @@ import duckdb
 from pipelines.config import SQL_DIR
 
 
+# DuckDB's buffer pool. Its default, 80 % of RAM, let a national refresh grow to 9 GiB; with a
+# limit, large joins and sorts spill to `<warehouse>.tmp/` instead (out of core). Issue 11 asks
+# for ≤ 2 GiB for the whole process, and Python holds frames beside DuckDB's pool.
+DEFAULT_MEMORY_LIMIT = "1GB"
+
+
+def duckdb_config() -> dict[str, str]:
+    """Settings every warehouse connection gets; SLM_DUCKDB_MEMORY_LIMIT overrides the limit."""
+    return {"memory_limit": os.environ.get("SLM_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT}
+
+
 @contextmanager
 def connect(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = duckdb.connect(str(path), config=duckdb_config())
     try:
         ensure_schema(con)
         yield con
