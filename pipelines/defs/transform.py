@@ -27,7 +27,8 @@ from pipelines.measures.measure_config import Measure, MeasureConfig, default_co
 from pipelines.measures.run_sql import run_measure_sql
 from pipelines.measures.tidy_rows import group_sets, publish
 from pipelines.reference import load_reference
-from pipelines.warehouse import read_sql, replace_rows, run_staging_sql
+from pipelines.staging import build_staging
+from pipelines.warehouse import read_sql, replace_rows
 
 REFERENCE = dg.AssetKey("reference_data")
 _TABLE = re.compile(r"\b(raw|staging)\.([a-z0-9_]+)", re.IGNORECASE)
@@ -70,13 +71,14 @@ def staging_asset(sql_file: Path) -> dg.AssetsDefinition:
               automation_condition=REFRESH_WHEN_UPSTREAM_CHANGES, description=_first_comment(sql))
     def _staging(warehouse: Warehouse) -> dg.MaterializeResult:
         with warehouse.connect() as con:
-            run_staging_sql(con, name)
+            build = build_staging(con, name)
             rows = con.sql(f"SELECT count(*) FROM staging.{name}").fetchall()[0][0]
             # Rows per period, never unit records: staging rows are about people.
             by_period = con.sql(f"SELECT {period.group(1)}, count(*) FROM staging.{name} GROUP BY 1 ORDER BY 1"
                                 ).fetchall() if period else []
         return dg.MaterializeResult(metadata={
             "rows": rows,
+            "build": build.describe(),
             "periods_covered": (f"{by_period[0][0]} … {by_period[-1][0]} ({len(by_period)} periods)"
                                 if by_period else "not period-specific"),
             "definition_version": files_version([*sorted(sql_file.parent.glob("_*.sql")), sql_file]),

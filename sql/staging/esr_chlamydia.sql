@@ -9,6 +9,8 @@
 -- * Ethnicity arrives prioritised (group4 label, group4_id_of_label in _ethnicity.sql); a missing
 --   or unrecognised label is European or
 --   Other ("includes Unknown" [C, domain reference §3]).
+-- incremental by: quarter (a period's rows come from that period's raw rows only, so a new or
+-- corrected period rebuilds just its own rows: pipelines/staging.py)
 CREATE OR REPLACE TABLE staging.esr_chlamydia AS
 SELECT
     e._period                                            AS quarter,

@@ -7,6 +7,8 @@
 --   Māori > Pacific > Asian > MELAA > Other > European > residual [C, addendum §7].
 --   A person with no valid code is European/Other ("includes Unknown" [C]) and so nMnP.
 -- * District = DHB of domicile as recorded on the event [C].
+-- incremental by: discharge_quarter (a period's rows come from that period's raw rows only, so a new or
+-- corrected period rebuilds just its own rows: pipelines/staging.py)
 CREATE OR REPLACE TABLE staging.nmds_events AS
 WITH aged AS (
     SELECT

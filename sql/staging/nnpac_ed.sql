@@ -8,6 +8,8 @@
 --   says which it reports by.
 -- * Codes as supplied: purchase unit, attendance code (ATT/DNA/DNW), service type (FU = follow-up,
 --   else empty → NULL), alcohol answer (Y/N/U/S; empty → NULL, i.e. not recorded).
+-- incremental by: presentation_quarter (a period's rows come from that period's raw rows only, so a new or
+-- corrected period rebuilds just its own rows: pipelines/staging.py)
 CREATE OR REPLACE TABLE staging.nnpac_ed AS
 SELECT
     e.event_id,

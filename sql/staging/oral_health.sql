@@ -5,6 +5,8 @@
 -- * Ethnicity arrives prioritised (group4 label, group4_id_of_label in _ethnicity.sql); a missing
 --   or unrecognised label is European or
 --   Other ("includes Unknown" [C, domain reference §3]).
+-- incremental by: year (a period's rows come from that period's raw rows only, so a new or
+-- corrected period rebuilds just its own rows: pipelines/staging.py)
 CREATE OR REPLACE TABLE staging.oral_health AS
 SELECT
     o._period                                  AS year,

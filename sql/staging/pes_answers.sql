@@ -13,6 +13,8 @@
 -- * Ethnicity arrives prioritised (group4 label, group4_id_of_label in _ethnicity.sql); a missing
 --   or unrecognised label is European or
 --   Other, as "European or Other includes Unknown" [C, domain reference §3].
+-- incremental by: survey_quarter (a period's rows come from that period's raw rows only, so a new or
+-- corrected period rebuilds just its own rows: pipelines/staging.py)
 CREATE OR REPLACE TABLE staging.pes_answers AS
 WITH answers AS (
     SELECT respondent_id, 'inpatient' AS survey, _period AS survey_quarter, dhb_code,

@@ -66,6 +66,16 @@ CREATE TABLE IF NOT EXISTS meta.landing_files (
     PRIMARY KEY (source_id, file_hash)
 );
 
+-- The raw periods each per-period staging table was last built from (pipelines/staging.py):
+-- a period whose fingerprint changed is rebuilt, the others are left as they are.
+CREATE TABLE IF NOT EXISTS meta.staging_periods (
+    table_name  VARCHAR NOT NULL,
+    period      VARCHAR NOT NULL,
+    fingerprint VARCHAR NOT NULL,   -- per raw table read: rows and a hash of (_file_hash, _row_number)
+    definition  VARCHAR NOT NULL,   -- hash of the SQL, its macros and the reference tables they read
+    PRIMARY KEY (table_name, period)
+);
+
 -- A file's header against its contract: missing, unknown and near-miss columns
 -- (pipelines/sources/header.py).
 CREATE TABLE IF NOT EXISTS meta.file_findings (

@@ -1,0 +1,166 @@
+"""Build a staging table, rebuilding only the periods whose raw rows changed.
+
+A staging SQL file that declares `-- incremental by: <column>` promises that the rows of each
+period come only from the raw rows of that period (no ranking, de-duplication or "latest release"
+across periods). Its table is then kept up to date per period: after a new quarter lands, only
+that quarter's rows are computed and inserted; a corrected quarter's rows are deleted and
+computed again. A file without the declaration is rebuilt whole, as is every table when its SQL,
+its macros or the reference tables it reads change, or when it has no record of a build.
+
+What "changed" means: each raw period's fingerprint is its row count and a hash of the
+identities of its rows (`_file_hash`, `_row_number`). Ingestion is the only writer of raw tables
+and replaces a period's rows whole with a new file's (pipelines/sources/ingest.py), so a period
+whose fingerprint is unchanged holds the same rows. The fingerprints of the last build are kept in
+`meta.staging_periods`. tests/test_warehouse.py checks that per-period builds equal whole ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import duckdb
+
+from pipelines.config import SQL_DIR
+from pipelines.warehouse import execute, read_sql, run_sql_file, table_exists
+
+STAGING = SQL_DIR / "staging"
+_DECLARATION = re.compile(r"^--\s*incremental by:\s*([a-z0-9_]+)\b.*$", re.IGNORECASE | re.MULTILINE)
+_CREATE = re.compile(r"^CREATE OR REPLACE TABLE staging\.([a-z0-9_]+) AS\s*(.*?);?\s*$",
+                     re.IGNORECASE | re.DOTALL)
+_RAW = re.compile(r"\braw\.([a-z0-9_]+)", re.IGNORECASE)
+_REF = re.compile(r"\bref\.([a-z0-9_]+)", re.IGNORECASE)
+
+
+@dataclass
+class StagingBuild:
+    name: str
+    mode: str                     # whole | periods | unchanged
+    periods: list[str] = field(default_factory=list)  # the periods rebuilt (mode periods)
+    why: str = ""
+
+    def describe(self) -> str:
+        if self.mode == "periods":
+            return f"rebuilt {len(self.periods)} period(s): {', '.join(self.periods)}"
+        return "unchanged raw periods: nothing rebuilt" if self.mode == "unchanged" else f"rebuilt whole ({self.why})"
+
+
+def build_staging(con: duckdb.DuckDBPyConnection, name: str) -> StagingBuild:
+    """Bring staging.<name> up to date with raw (see the module docstring)."""
+    sql = read_sql(STAGING / f"{name}.sql")
+    macros = [read_sql(p) for p in sorted(STAGING.glob("_*.sql"))]
+    column = incremental_column(name)
+    if column is None:
+        _build_whole(con, name)
+        return StagingBuild(name, "whole", why="the SQL declares no `incremental by` column")
+
+    query = _query(name, sql, column)
+    definition = _definition(con, [*macros, sql])
+    current = _raw_fingerprints(con, sorted(set(_RAW.findall(sql))))
+    if current is None:  # raw rows without identities (not written by ingestion): trust nothing
+        _build_whole(con, name)
+        execute(con, "DELETE FROM meta.staging_periods WHERE table_name = ?", [name])
+        return StagingBuild(name, "whole", why="raw rows carry no _file_hash/_row_number")
+    recorded = dict(execute(con, "SELECT period, fingerprint FROM meta.staging_periods "
+                                 "WHERE table_name = ? AND definition = ?", [name, definition]))
+    if not recorded or not table_exists(con, "staging", name):
+        _build_whole(con, name)
+        build = StagingBuild(name, "whole", why="no earlier build of this definition")
+    else:
+        changed = sorted(p for p in set(current) | set(recorded) if current.get(p) != recorded.get(p))
+        if not changed:
+            return StagingBuild(name, "unchanged")
+        _load_macros(con)
+        with _transaction(con):
+            execute(con, f"DELETE FROM staging.{name} WHERE {column} IN (SELECT unnest(?))", [changed])
+            execute(con, f"INSERT INTO staging.{name} BY NAME SELECT * FROM ({query}) "
+                         f"WHERE {column} IN (SELECT unnest(?))", [changed])
+            _record(con, name, current, definition)
+        return StagingBuild(name, "periods", changed)
+    with _transaction(con):
+        _record(con, name, current, definition)
+    return build
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    execute(con, "BEGIN TRANSACTION")
+    try:
+        yield
+    except BaseException:
+        execute(con, "ROLLBACK")
+        raise
+    execute(con, "COMMIT")
+
+
+def _record(con: duckdb.DuckDBPyConnection, name: str, current: dict[str, str], definition: str) -> None:
+    execute(con, "DELETE FROM meta.staging_periods WHERE table_name = ?", [name])
+    if current:
+        con.executemany("INSERT INTO meta.staging_periods VALUES (?, ?, ?, ?)",
+                        [(name, p, f, definition) for p, f in sorted(current.items())])
+
+
+def incremental_column(name: str) -> str | None:
+    """The column sql/staging/<name>.sql is built by, period by period (None: built whole).
+    Raises if the file declares one but is not a statement that can be built that way."""
+    sql = read_sql(STAGING / f"{name}.sql")
+    declared = _DECLARATION.search(sql)
+    if declared is None:
+        return None
+    _query(name, sql, declared.group(1))
+    return declared.group(1)
+
+
+def _build_whole(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    _load_macros(con)
+    run_sql_file(con, STAGING / f"{name}.sql")
+
+
+def _load_macros(con: duckdb.DuckDBPyConnection) -> None:
+    for macros in sorted(STAGING.glob("_*.sql")):
+        run_sql_file(con, macros)
+
+
+def _query(name: str, sql: str, column: str) -> str:
+    """The SELECT of `CREATE OR REPLACE TABLE staging.<name> AS <query>;`, whose `column` must
+    be a raw table's `_period` as it is."""
+    body = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--")).strip()
+    match = _CREATE.match(body)
+    if not match or match.group(1) != name or ";" in match.group(2):
+        raise ValueError(f"sql/staging/{name}.sql declares `incremental by` but is not one "
+                         f"`CREATE OR REPLACE TABLE staging.{name} AS <query>;` statement")
+    if not re.search(rf"\b_period\s+AS\s+{column}\b", match.group(2), re.IGNORECASE):
+        raise ValueError(f"sql/staging/{name}.sql: `incremental by: {column}` needs `_period AS "
+                         f"{column}`: the column must be the raw rows' own period")
+    return match.group(2)
+
+
+def _definition(con: duckdb.DuckDBPyConnection, texts: list[str]) -> str:
+    """The SQL texts and the content of every reference table they read."""
+    digest = hashlib.sha256()
+    for text in texts:
+        digest.update(text.encode())
+    for table in sorted({t.lower() for text in texts for t in _REF.findall(text)}):
+        if table_exists(con, "ref", table):
+            digest.update(f"{table}:{execute(con, f'SELECT count(*), bit_xor(hash(t)) FROM ref.{table} t')}".encode())
+    return digest.hexdigest()[:16]
+
+
+def _raw_fingerprints(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, str] | None:
+    """period → fingerprint of its raw rows, across every raw table the SQL reads; None when a
+    table's rows have no identities to fingerprint."""
+    parts: dict[str, list[str]] = {}
+    for table in tables:
+        if not table_exists(con, "raw", table):
+            continue
+        columns = {c for (c,) in execute(con, "SELECT column_name FROM information_schema.columns "
+                                              "WHERE table_schema = 'raw' AND table_name = ?", [table])}
+        if not {"_period", "_file_hash", "_row_number"} <= columns:
+            return None
+        for period, n, h in execute(con, f"SELECT _period, count(*), bit_xor(hash(_file_hash, _row_number)) "
+                                         f"FROM raw.{table} WHERE _period IS NOT NULL GROUP BY 1"):
+            parts.setdefault(period, []).append(f"{table}:{n}:{h}")
+    return {p: "|".join(sorted(v)) for p, v in parts.items()}
