@@ -12,7 +12,6 @@ import duckdb
 
 from pipelines.config import SQL_DIR
 
-
 # DuckDB's buffer pool. Its default, 80 % of RAM, let a national refresh grow to 9 GiB; with a
 # limit, large joins and sorts spill to `<warehouse>.tmp/` instead (out of core). Issue 11 asks
 # for ≤ 2 GiB for the whole process, and Python holds frames beside DuckDB's pool.

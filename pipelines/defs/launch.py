@@ -21,6 +21,7 @@ from pipelines.defs.writer_lock import writer_lock
 from pipelines.warehouse import connect
 
 LAUNCHED_BY = {"slm/launched_by": "slm run"}
+PAGES = dg.AssetKey("alt_dashboards")
 
 
 @dataclass
@@ -54,18 +55,28 @@ def run_pending(definitions: dg.Definitions, instance: dg.DagsterInstance, setti
             instance=instance, raise_on_error=False, run_config=quiet, asset_selection=request.asset_keys,
             tags={**tags, **request.tags})))
     changed = [key for run in runs for key in _materialized_raw(run.result)]
+    rejected = sum(_newly_rejected(run.result) for run in runs)
     graph = definitions.resolve_asset_graph()
     # Reference data reloads with every refresh: it is cheap, and staging reads it.
     selection = dg.AssetSelection.all() - RAW if refresh_all else (
         (dg.AssetSelection.assets(*changed).downstream() | dg.AssetSelection.assets("reference_data")) - RAW)
     downstream = sorted(selection.resolve(graph), key=lambda k: k.to_user_string()) if refresh_all or changed else []
+    why = "all sources" if refresh_all else ", ".join(k.to_user_string() for k in changed)
+    if not downstream and rejected:
+        # Nothing loaded, so no measure can change; the pages' data-quality table names the file.
+        downstream, why = [PAGES], f"{rejected} newly rejected file(s), for the data-quality table"
     if downstream:
-        on_start(f"{REFRESH_JOB}: {len(downstream)} assets downstream of "
-                 + ("all sources" if refresh_all else ", ".join(k.to_user_string() for k in changed)))
+        on_start(f"{REFRESH_JOB}: " + (f"{len(downstream)} assets downstream of {why}" if changed or refresh_all
+                                        else f"dashboards only ({why})"))
         runs.append(JobRun(REFRESH_JOB, definitions.resolve_job_def(REFRESH_JOB).execute_in_process(
             instance=instance, raise_on_error=False, run_config=quiet, asset_selection=downstream,
             tags=tags)))
     return runs
+
+
+def _newly_rejected(result: dg.ExecuteInProcessResult) -> int:
+    return sum(int(e.metadata["newly_rejected_files"].value) for e in result.get_asset_check_evaluations()
+               if "newly_rejected_files" in e.metadata)
 
 
 def _materialized_raw(result: dg.ExecuteInProcessResult) -> list[dg.AssetKey]:

@@ -4,6 +4,11 @@ A run loads the landing files whose main period falls in its partitions (new or 
 only, by content hash). Each raw asset carries two checks compiled from its contract:
 `<source>_contract` (error rules) and `<source>_contract_warnings` (warning rules).
 
+A run that loads nothing (every file already loaded, or rejected) records no materialization:
+the raw table did not change, so nothing downstream refreshes. Its checks still report, and a
+newly rejected file is named on the error check (`newly_rejected_files`); `slm run` then
+re-renders only the dashboards, whose data-quality table lists it.
+
 Why the error check does not block the run: Dagster's blocking skips every downstream asset of
 the run, and a single run loads many periods. One bad quarter must withhold that quarter's
 measures and nothing else, so blocking is per period in the data (meta.period_status): the
@@ -42,6 +47,7 @@ def raw_asset(source_id: str) -> dg.AssetsDefinition:
         group_name=GROUP,
         partitions_def=BY_KIND[contract.period_kind],
         backfill_policy=dg.BackfillPolicy.single_run(),
+        output_required=False,  # nothing loaded: no materialization, nothing downstream refreshes
         kinds={"duckdb"},
         description=f"{source_id} extracts as delivered, typed by data_contracts/{source_id}.odcs.yaml "
         f"(contract {contract.version}).",
@@ -67,25 +73,30 @@ def raw_asset(source_id: str) -> dg.AssetsDefinition:
                 con, {f.file_hash for f in summary.files if f.status == "rejected"}, source_id)]
         blocked = {p: v for p, v in verdicts.items() if v["status"] == "blocked"}
         warned = {p: v for p, v in verdicts.items() if v["warnings"]}
-        yield dg.MaterializeResult(metadata={
-            "rows": summary.rows["loaded"],
-            "periods_covered": ", ".join(sorted(verdicts)) or "none",
-            "definition_version": f"{contract.source_id} contract {contract.version}",
-            "preview": dg.MetadataValue.md(_verdict_overview(verdicts)),
-            "files": dg.MetadataValue.md(_files_table(summary)),
-            "rows_read": summary.rows["read"],
-            "rows_loaded": summary.rows["loaded"],
-            "rows_quarantined": summary.rows["quarantined"],
-            "periods_loaded": ", ".join(summary.periods_loaded) or "none (nothing new)",
-            "contract_version": contract.version,
-            "rejected_files": dg.MetadataValue.md("\n".join(f"- {r}" for r in rejected) or "none"),
-        })
+        if not summary.changed_raw:
+            context.log.info("No file loaded: raw_%s unchanged, no materialization.", source_id)
+        else:
+            yield dg.MaterializeResult(metadata={
+                "rows": summary.rows["loaded"],
+                "periods_covered": ", ".join(sorted(verdicts)) or "none",
+                "definition_version": f"{contract.source_id} contract {contract.version}",
+                "preview": dg.MetadataValue.md(_verdict_overview(verdicts)),
+                "files": dg.MetadataValue.md(_files_table(summary)),
+                "rows_read": summary.rows["read"],
+                "rows_loaded": summary.rows["loaded"],
+                "rows_quarantined": summary.rows["quarantined"],
+                "periods_loaded": ", ".join(summary.periods_loaded) or "none (nothing new)",
+                "contract_version": contract.version,
+                "rejected_files": dg.MetadataValue.md("\n".join(f"- {r}" for r in rejected) or "none"),
+            })
         problems = ([("Blocked periods: " + ", ".join(sorted(blocked)))] if blocked else []) + rejected
         yield dg.AssetCheckResult(
             check_name=error_check, passed=not problems, severity=dg.AssetCheckSeverity.ERROR,
             description="; ".join(problems) if problems else "No error-severity rule failed.",
             metadata={"blocked_periods": dg.MetadataValue.md(_verdict_table(blocked, "errors")),
-                      "rejected_files": len(rejected), "periods_checked": len(verdicts)},
+                      "rejected_files": len(rejected), "periods_checked": len(verdicts),
+                      "newly_rejected_files": len(summary.newly_rejected),
+                      "files": dg.MetadataValue.md(_files_table(summary))},
         )
         yield dg.AssetCheckResult(
             check_name=warning_check, passed=not warned, severity=dg.AssetCheckSeverity.WARN,

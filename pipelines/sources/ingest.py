@@ -60,6 +60,7 @@ class FileResult:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     message: str = ""
+    seen_before: bool = False  # its content was loaded, skipped or rejected by an earlier run
 
 
 @dataclass
@@ -70,6 +71,15 @@ class IngestSummary:
     @property
     def periods_loaded(self) -> list[str]:
         return sorted({p for f in self.files if f.status == "loaded" for p in f.periods})
+
+    @property
+    def changed_raw(self) -> bool:
+        """A file was loaded: raw rows or a period's verdict may have changed."""
+        return any(f.status == "loaded" for f in self.files)
+
+    @property
+    def newly_rejected(self) -> list[FileResult]:
+        return [f for f in self.files if f.status == "rejected" and not f.seen_before]
 
     @property
     def rows(self) -> dict[str, int]:
@@ -107,7 +117,7 @@ def ingest_source(
                                 "rejected" if status == "rejected" else "skipped",
                                 periods=[main_period] if main_period else [],
                                 message=message if status == "rejected" else
-                                "content hash already loaded")
+                                "content hash already loaded", seen_before=True)
         else:
             result = _load_guarded(con, contract, landing_file, allowed)
         summary.files.append(result)

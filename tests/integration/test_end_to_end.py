@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import re
 
+import dagster as dg
 import polars as pl
 import pytest
 
+from pipelines.defs.jobs import REFRESH_JOB
 from pipelines.defs.launch import run_pending
 from tests.integration.pipeline_run import pipeline_run
 
@@ -149,6 +151,33 @@ def test_rerunning_loads_nothing(e2e):
     with warehouse(e2e) as con:
         after = con.sql("SELECT count(*), sum(rows_loaded) FROM meta.provenance").fetchall()
     assert after == before
+
+
+def test_a_rejected_file_changes_no_measure_and_refreshes_only_the_pages(e2e):
+    """An empty resend of a loaded quarter: nothing loads, so raw_nmds_events records no new
+    materialization and no measure is recomputed; only the pages are rendered again, for their
+    data-quality table."""
+    settings, instance = e2e["settings"], e2e["instance"]
+    raw = dg.AssetKey("raw_nmds_events")
+    materializations = len(instance.fetch_materializations(raw, limit=1000).records)
+    with warehouse(e2e) as con:
+        measures = con.sql("SELECT * FROM marts.measures").pl()
+    resend = settings.landing / "nmds_events" / "nmds_events_2025Q4_resend.csv"
+    resend.write_bytes(b"")
+    try:
+        runs = run_pending(e2e["definitions"], instance, settings)
+    finally:
+        resend.unlink()
+    assert [r.job_name for r in runs] == ["ingest_quarterly", REFRESH_JOB]
+    assert all(r.success for r in runs)
+    assert len(instance.fetch_materializations(raw, limit=1000).records) == materializations
+    refreshed = {e.asset_key for e in runs[1].result.get_asset_materialization_events()}
+    assert refreshed == {dg.AssetKey("alt_dashboards")}
+    with warehouse(e2e) as con:
+        assert con.sql("SELECT * FROM marts.measures").pl().equals(measures)
+        (rejected,) = con.sql("SELECT reason FROM meta.file_rejections "
+                              "WHERE file_name = 'nmds_events_2025Q4_resend.csv'").fetchall()
+    assert "empty file" in rejected[0]
 
 
 def test_unit_records_reconcile_with_the_newest_ministry_release(e2e):
