@@ -12,15 +12,23 @@ from pipelines.contracts.gx_suite import compile_suite
 from pipelines.contracts.loader import contract_ids, load_contract
 from pipelines.contracts.model import Column, Contract, ContractError, Rule
 from pipelines.contracts.sql import row_violations_sql
-from pipelines.contracts.validate import RuleResult, ValidationResult, validate_batch
+from pipelines.contracts.validate import (
+    CleanRows,
+    RuleResult,
+    ValidationResult,
+    clean_row_rules,
+    validate_batch,
+)
 
 __all__ = [
+    "CleanRows",
     "Column",
     "Contract",
     "ContractError",
     "Rule",
     "RuleResult",
     "ValidationResult",
+    "clean_row_rules",
     "compile_suite",
     "contract_ids",
     "load_contract",

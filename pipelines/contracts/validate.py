@@ -106,20 +106,24 @@ def validate_batch(
     previous_counts: Mapping[str, int] | None = None,
     *,
     engine: str = "auto",
+    clean_in: CleanRows | None = None,
 ) -> ValidationResult:
     """Run the contract on `relation` (typed contract columns + _row_number, _period).
 
     `previous_counts` maps a period to the row count of the period before it (volume rule).
-    `engine`: auto | great_expectations | duckdb+great_expectations (row rules)."""
+    `engine`: auto | great_expectations | duckdb+great_expectations (row rules).
+    `clean_in`: the row rules already passed, with nothing unexpected, on rows that include all
+    of `relation`'s (clean_row_rules): they pass here too, without running GX again."""
     started = time.perf_counter()
     rows, period = _size_and_period(con, relation)
     row_rules = list(contract.row_rules)
-    if engine == "auto":
-        engine = ENGINE_GX if rows * len(row_rules) <= GX_CELL_BUDGET else ENGINE_FLAGS
-    if engine not in (ENGINE_GX, ENGINE_FLAGS):
-        raise ValueError(f"unknown engine {engine!r}")
-
-    results = _row_results(con, contract, relation, row_rules, rows, engine, resolve(DISTRICTS_REF))
+    if clean_in is not None:
+        engine = clean_in.engine
+        results = [RuleResult(r.id, r.severity, r.dimension, r.description, True, 0, rows, [], engine,
+                              clean_in.note) for r in row_rules]
+    else:
+        engine = _engine(engine, rows, row_rules)
+        results = _row_results(con, contract, relation, row_rules, rows, engine, resolve(DISTRICTS_REF))
     dataset, skipped = dataset_results(con, contract, relation, previous_counts, rows, period)
     results += dataset
     result = ValidationResult(contract.source_id, contract.version, period, rows, engine,
@@ -127,6 +131,39 @@ def validate_batch(
     log.info("%s %s: %s, %d rows, %d/%d rules failed (%s, %.2f s)", contract.source_id, period,
              result.status, rows, len(result.failed), len(results), engine, result.seconds)
     return result
+
+
+@dataclass(frozen=True)
+class CleanRows:
+    """Row rules that found nothing on a whole file: what its periods' results say instead."""
+    engine: str
+    note: str
+
+
+def clean_row_rules(con: duckdb.DuckDBPyConnection, contract: Contract, relation: str,
+                    what: str) -> CleanRows | None:
+    """One GX run of the row rules on `relation` (e.g. a file restating many periods). When no
+    rule found a single unexpected row, every subset of those rows passes with nothing
+    unexpected (uniqueness too: no duplicate in the whole means none in a part), so the file's
+    periods need no GX run of their own: a CleanRows for validate_batch. None otherwise, and each
+    period is then validated on its own."""
+    row_rules = list(contract.row_rules)
+    if not row_rules:
+        return None
+    rows, _ = _size_and_period(con, relation)
+    engine = _engine("auto", rows, row_rules)
+    found = _row_results(con, contract, relation, row_rules, rows, engine, resolve(DISTRICTS_REF))
+    if any(not r.passed or r.unexpected_count != 0 for r in found):
+        return None
+    return CleanRows(engine, f"checked once on {what} ({rows} rows): nothing unexpected")
+
+
+def _engine(engine: str, rows: int, row_rules: list[Rule]) -> str:
+    if engine == "auto":
+        engine = ENGINE_GX if rows * len(row_rules) <= GX_CELL_BUDGET else ENGINE_FLAGS
+    if engine not in (ENGINE_GX, ENGINE_FLAGS):
+        raise ValueError(f"unknown engine {engine!r}")
+    return engine
 
 
 def _size_and_period(con, relation: str) -> tuple[int, str | None]:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from pipelines.contracts import row_violations_sql, validate_batch
+from pipelines.contracts import clean_row_rules, row_violations_sql, validate_batch
 from pipelines.contracts import validate as validate_module
 from pipelines.contracts.validate import ENGINE_FLAGS, ENGINE_GX, _raised, dataset_results
 from tests.contracts.batches import N_CLEAN, clean_rows, defect_row, load_batch
@@ -133,3 +133,40 @@ def test_gx_error_and_engine_disagreement_are_reported(mem, gx_ready, monkeypatc
     assert not errored.passed and errored.unexpected_count is None
     assert errored.note == "GX could not evaluate the rule (TypeError); SQL counted 1"
     assert by_rule["nmds_events.sex_known"].note == "engine disagreement: GX counted 4, SQL 0"
+
+
+# --- A file restating many periods: one GX run (clean_row_rules) -------------------------------
+
+MOH = CONTRACTS["moh_release"]
+
+
+def _per_period(mem, clean=None) -> dict[str, list[tuple]]:
+    out = {}
+    for (period,) in mem.sql("SELECT DISTINCT _period FROM batch ORDER BY 1").fetchall():
+        mem.execute(f"CREATE OR REPLACE TEMP VIEW one_period AS SELECT * FROM batch WHERE _period = '{period}'")
+        result = validate_batch(mem, MOH, "one_period", clean_in=clean)
+        out[period] = [(r.rule_id, r.passed, r.unexpected_count, r.rows_evaluated, r.districts_affected)
+                       for r in result.rules]
+    return out
+
+
+def test_a_clean_file_of_many_periods_is_checked_once_with_the_same_results(mem, gx_ready, monkeypatch):
+    load_batch(mem, MOH, clean_rows(MOH, 80))
+    each_on_its_own = _per_period(mem)
+    assert list(each_on_its_own) == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
+    clean = clean_row_rules(mem, MOH, "batch", "the whole file")
+    assert clean is not None and "80 rows" in clean.note
+    gx_runs = []
+    real = validate_module._row_results
+    monkeypatch.setattr(validate_module, "_row_results", lambda *a: gx_runs.append(1) or real(*a))
+    assert _per_period(mem, clean) == each_on_its_own
+    assert gx_runs == []
+
+
+@pytest.mark.parametrize("rule_id", ["moh_release.rate_given_where_population",
+                                     "moh_release.period_end_is_quarter_end"])
+def test_one_unexpected_row_sends_every_period_to_its_own_check(mem, gx_ready, rule_id):
+    rows = clean_rows(MOH, 80)
+    rule = next(r for r in MOH.row_rules if r.id == rule_id)
+    load_batch(mem, MOH, [*rows, defect_row(MOH, rule, rows, 80)])
+    assert clean_row_rules(mem, MOH, "batch", "the whole file") is None
