@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from pipelines.dashboards.export import find_browser
@@ -49,9 +49,33 @@ def print_pdf(html: Path, pdf: Path | None = None, *, browser: str | None = None
     return pdf
 
 
+class PdfPrinter:
+    """Prints each page as soon as it is handed over (`submit`), so Chromium prints one page while
+    Python renders the next: the two overlap instead of taking turns. Two Chromium processes at
+    a time. Used as a context manager; `results()` after it closes, in the order submitted."""
+
+    def __init__(self, workers: int = 2) -> None:
+        self._browser = find_browser()
+        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pdf")
+        self._futures: list[Future[Path]] = []
+
+    def submit(self, page: Path) -> None:
+        if Path(page).suffix == ".html":
+            self._futures.append(self._pool.submit(print_pdf, Path(page), browser=self._browser))
+
+    def results(self) -> list[Path]:
+        return [f.result() for f in self._futures]
+
+    def __enter__(self) -> PdfPrinter:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=error is not None)
+
+
 def print_pdfs(pages: Sequence[Path], workers: int = 2) -> list[Path]:
     """A PDF beside every HTML page, in the order given (two Chromium processes at a time)."""
-    browser = find_browser()
-    html = [Path(p) for p in pages if Path(p).suffix == ".html"]
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        return list(pool.map(lambda p: print_pdf(p, browser=browser), html))
+    with PdfPrinter(workers) as printer:
+        for page in pages:
+            printer.submit(page)
+    return printer.results()

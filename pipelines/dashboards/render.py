@@ -6,7 +6,7 @@ div id, so two runs over the same data write byte-identical files.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -232,12 +232,14 @@ def build_dashboards(
     commentary: pl.DataFrame | None = None,
     decomposition: pl.DataFrame | None = None,
     initiative_panels: Mapping[str, Sequence[Markup]] | None = None,
+    on_page: Callable[[Path], None] | None = None,
 ) -> list[Path]:
     """Write one HTML page per district plus index.html into out_dir; return the paths written.
 
     District pages come first (sorted by district code), index.html last. Each opens with the
     ALT pack's first page (pack.py): targets are the validated milestones (targets.py), points
-    the non-overlapping quarterly values for SPC (quarterly.py); both optional.
+    the non-overlapping quarterly values for SPC (quarterly.py); both optional. `on_page` is
+    called with each page as soon as it is written (the PDF printer starts on it).
     """
     targets = empty_targets() if targets is None else targets
     m, e, t = normalise_measures(measures), normalise_equity(equity), normalise_trend(trend)
@@ -270,12 +272,16 @@ def build_dashboards(
         _write(path, page.render(**base, **ctx,
                                  initiative_panels=(initiative_panels or {}).get(code, [])))
         written.append(path)
+        if on_page:
+            on_page(path)
     index = out_dir / "index.html"
     ctx = index_context(m, e, districts, notes, measure_order)
     ctx["pack"] = _with_commentary(national_pack(m, e, points, targets, districts, figure_html),
                                    commentary, NATIONAL_CODE)
     _write(index, env.get_template("index.html.j2").render(**base, **ctx))
     written.append(index)
+    if on_page:
+        on_page(index)
     return written
 
 

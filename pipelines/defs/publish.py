@@ -8,6 +8,7 @@ birth before any measure is computed.
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from pathlib import Path
 
 import dagster as dg
@@ -17,7 +18,7 @@ from pipelines.commentary.page import commentary_tables
 from pipelines.config import SQL_DIR
 from pipelines.dashboards import build_dashboards
 from pipelines.dashboards.pack_inputs import pack_points, pack_targets
-from pipelines.dashboards.pdf import print_pdfs
+from pipelines.dashboards.pdf import PdfPrinter
 from pipelines.defs.automation_conditions import REFRESH_WHEN_UPSTREAM_CHANGES
 from pipelines.defs.markdown import counts_table
 from pipelines.defs.resources import Warehouse
@@ -80,14 +81,17 @@ def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
     # standard population used instead of the published one).
     notes = dict(measures.filter(pl.col("definition_note").is_not_null())
                  .group_by("measure_id").agg(pl.col("definition_note").last()).iter_rows())
-    pages = build_dashboards(measures, equity, trend, dq, Path(warehouse.dashboards), as_of,
-                             definition_notes=notes,
-                             measure_order=[m.measure_id for m in measures_with_sql()],
-                             targets=pack_targets(), points=points,
-                             commentary=commentary, decomposition=decomposition,
-                             initiative_panels=panels)
-    # Board papers, beside each page. SLM_PDFS=0 leaves them out (test runs that never open them).
-    pdfs = print_pdfs(pages) if os.environ.get("SLM_PDFS", "1") != "0" else []
+    # Board papers, beside each page, printed while the next page renders. SLM_PDFS=0 leaves
+    # them out (test runs that never open them).
+    printing = os.environ.get("SLM_PDFS", "1") != "0"
+    with PdfPrinter() if printing else nullcontext() as printer:
+        pages = build_dashboards(measures, equity, trend, dq, Path(warehouse.dashboards), as_of,
+                                 definition_notes=notes,
+                                 measure_order=[m.measure_id for m in measures_with_sql()],
+                                 targets=pack_targets(), points=points,
+                                 commentary=commentary, decomposition=decomposition,
+                                 initiative_panels=panels, on_page=printer.submit if printer else None)
+    pdfs = printer.results() if printer else []
     index = next((p for p in pages if p.name == "index.html"), None)
     return dg.MaterializeResult(metadata={
         "rows": measures.height,
