@@ -33,12 +33,14 @@ from pipelines.warehouse import read_sql, replace_rows
 REFERENCE = dg.AssetKey("reference_data")
 _TABLE = re.compile(r"\b(raw|staging)\.([a-z0-9_]+)", re.IGNORECASE)
 _PERIOD_ALIAS = re.compile(r"\._period\s+AS\s+([a-z0-9_]+)", re.IGNORECASE)
+_COMMENT = re.compile(r"--[^\n]*")
 _VARIABLE = re.compile(r"getvariable\('([a-z0-9_]+)'\)")
 
 
 def upstream_of(sql: str) -> list[dg.AssetKey]:
+    """The assets whose tables the SQL reads (comments left out: they may name files)."""
     keys = {REFERENCE}
-    for schema, table in _TABLE.findall(sql):
+    for schema, table in _TABLE.findall(_COMMENT.sub("", sql)):
         keys.add(dg.AssetKey(f"raw_{table}" if schema.lower() == "raw" else f"stg_{table}"))
     return sorted(keys, key=lambda k: k.to_user_string())
 
