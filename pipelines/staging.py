@@ -24,11 +24,16 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from pipelines.config import SQL_DIR
 from pipelines.contracts.sql import literal
-from pipelines.warehouse import execute, read_sql, run_sql_file, table_exists
+from pipelines.warehouse import (
+    STAGING_SQL,
+    execute,
+    load_staging_macros,
+    read_sql,
+    run_staging_sql,
+    table_exists,
+)
 
-STAGING = SQL_DIR / "staging"
 _DECLARATION = re.compile(r"^--\s*incremental by:\s*([a-z0-9_]+)\b.*$", re.IGNORECASE | re.MULTILINE)
 _CREATE = re.compile(r"^CREATE OR REPLACE TABLE staging\.([a-z0-9_]+) AS\s*(.*?);?\s*$",
                      re.IGNORECASE | re.DOTALL)
@@ -51,30 +56,30 @@ class StagingBuild:
 
 def build_staging(con: duckdb.DuckDBPyConnection, name: str) -> StagingBuild:
     """Bring staging.<name> up to date with raw (see the module docstring)."""
-    sql = read_sql(STAGING / f"{name}.sql")
-    macros = [read_sql(p) for p in sorted(STAGING.glob("_*.sql"))]
+    sql = read_sql(STAGING_SQL / f"{name}.sql")
+    macros = [read_sql(p) for p in sorted(STAGING_SQL.glob("_*.sql"))]
     column = incremental_column(name)
     if column is None:
-        _build_whole(con, name)
+        run_staging_sql(con, name)
         return StagingBuild(name, "whole", why="the SQL declares no `incremental by` column")
 
     query = _query(name, sql, column)
     definition = _definition(con, [*macros, sql])
     current = _raw_fingerprints(con, sorted(set(_RAW.findall(sql))))
     if current is None:  # raw rows without identities (not written by ingestion): trust nothing
-        _build_whole(con, name)
+        run_staging_sql(con, name)
         execute(con, "DELETE FROM meta.staging_periods WHERE table_name = ?", [name])
         return StagingBuild(name, "whole", why="raw rows carry no _file_hash/_row_number")
     recorded = dict(execute(con, "SELECT period, fingerprint FROM meta.staging_periods "
                                  "WHERE table_name = ? AND definition = ?", [name, definition]))
     if not recorded or not table_exists(con, "staging", name):
-        _build_whole(con, name)
+        run_staging_sql(con, name)
         build = StagingBuild(name, "whole", why="no earlier build of this definition")
     else:
         changed = sorted(p for p in set(current) | set(recorded) if current.get(p) != recorded.get(p))
         if not changed:
             return StagingBuild(name, "unchanged")
-        _load_macros(con)
+        load_staging_macros(con)
         # Constants, not a parameter list: DuckDB pushes `IN (<constants>)` down to the raw scan
         # (1 s for a national quarter); `IN (SELECT unnest(?))` computed all history (31 s).
         periods = ", ".join(literal(p) for p in changed)
@@ -110,22 +115,12 @@ def _record(con: duckdb.DuckDBPyConnection, name: str, current: dict[str, str], 
 def incremental_column(name: str) -> str | None:
     """The column sql/staging/<name>.sql is built by, period by period (None: built whole).
     Raises if the file declares one but is not a statement that can be built that way."""
-    sql = read_sql(STAGING / f"{name}.sql")
+    sql = read_sql(STAGING_SQL / f"{name}.sql")
     declared = _DECLARATION.search(sql)
     if declared is None:
         return None
     _query(name, sql, declared.group(1))
     return declared.group(1)
-
-
-def _build_whole(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    _load_macros(con)
-    run_sql_file(con, STAGING / f"{name}.sql")
-
-
-def _load_macros(con: duckdb.DuckDBPyConnection) -> None:
-    for macros in sorted(STAGING.glob("_*.sql")):
-        run_sql_file(con, macros)
 
 
 def _query(name: str, sql: str, column: str) -> str:

@@ -46,13 +46,20 @@ def run_sql_file(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     execute(con, read_sql(path))
 
 
-def run_staging_sql(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Build staging.<name> from sql/staging/<name>.sql, after the macros every staging file may
-    use (the files whose names start with `_`)."""
-    staging = SQL_DIR / "staging"
-    for macros in sorted(staging.glob("_*.sql")):
+STAGING_SQL = SQL_DIR / "staging"
+
+
+def load_staging_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """The macros every staging file may use (sql/staging/ files whose names start with `_`)."""
+    for macros in sorted(STAGING_SQL.glob("_*.sql")):
         run_sql_file(con, macros)
-    run_sql_file(con, staging / f"{name}.sql")
+
+
+def run_staging_sql(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Build staging.<name> whole from sql/staging/<name>.sql, after the macros (per-period
+    builds: pipelines/staging.py)."""
+    load_staging_macros(con)
+    run_sql_file(con, STAGING_SQL / f"{name}.sql")
 
 
 def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[tuple]:

@@ -9,8 +9,8 @@ import pytest
 
 from pipelines import contracts
 from pipelines.sources.ingest import _ensure_raw_table
-from pipelines.staging import STAGING, build_staging, incremental_column
-from pipelines.warehouse import connect, execute, run_staging_sql, scalar
+from pipelines.staging import build_staging, incremental_column
+from pipelines.warehouse import STAGING_SQL, connect, execute, run_staging_sql, scalar
 from tests.measures.nmds_builder import NMDS_COLUMNS, event
 
 
@@ -27,7 +27,7 @@ def test_every_connection_caps_duckdbs_memory(tmp_path, monkeypatch):
 
 # --- Staging built per period (pipelines/staging.py) ------------------------------------------
 
-STAGING_NAMES = sorted(p.stem for p in STAGING.glob("*.sql") if not p.name.startswith("_"))
+STAGING_NAMES = sorted(p.stem for p in STAGING_SQL.glob("*.sql") if not p.name.startswith("_"))
 
 
 def _land(con, events: list[dict], file_hash: str) -> None:

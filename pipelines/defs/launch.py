@@ -60,14 +60,17 @@ def run_pending(definitions: dg.Definitions, instance: dg.DagsterInstance, setti
     # Reference data reloads with every refresh: it is cheap, and staging reads it.
     selection = dg.AssetSelection.all() - RAW if refresh_all else (
         (dg.AssetSelection.assets(*changed).downstream() | dg.AssetSelection.assets("reference_data")) - RAW)
-    downstream = sorted(selection.resolve(graph), key=lambda k: k.to_user_string()) if refresh_all or changed else []
-    why = "all sources" if refresh_all else ", ".join(k.to_user_string() for k in changed)
-    if not downstream and rejected:
+    if refresh_all or changed:
+        downstream = sorted(selection.resolve(graph), key=lambda k: k.to_user_string())
+        what = f"{len(downstream)} assets downstream of " + (
+            "all sources" if refresh_all else ", ".join(k.to_user_string() for k in changed))
+    elif rejected:
         # Nothing loaded, so no measure can change; the pages' data-quality table names the file.
-        downstream, why = [PAGES], f"{rejected} newly rejected file(s), for the data-quality table"
+        downstream, what = [PAGES], f"dashboards only ({rejected} newly rejected file(s), for the data-quality table)"
+    else:
+        downstream = []
     if downstream:
-        on_start(f"{REFRESH_JOB}: " + (f"{len(downstream)} assets downstream of {why}" if changed or refresh_all
-                                        else f"dashboards only ({why})"))
+        on_start(f"{REFRESH_JOB}: {what}")
         runs.append(JobRun(REFRESH_JOB, definitions.resolve_job_def(REFRESH_JOB).execute_in_process(
             instance=instance, raise_on_error=False, run_config=quiet, asset_selection=downstream,
             tags=tags)))

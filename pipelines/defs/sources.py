@@ -73,6 +73,7 @@ def raw_asset(source_id: str) -> dg.AssetsDefinition:
                 con, {f.file_hash for f in summary.files if f.status == "rejected"}, source_id)]
         blocked = {p: v for p, v in verdicts.items() if v["status"] == "blocked"}
         warned = {p: v for p, v in verdicts.items() if v["warnings"]}
+        files = dg.MetadataValue.md(_files_table(summary))
         if not summary.changed_raw:
             context.log.info("No file loaded: raw_%s unchanged, no materialization.", source_id)
         else:
@@ -81,7 +82,7 @@ def raw_asset(source_id: str) -> dg.AssetsDefinition:
                 "periods_covered": ", ".join(sorted(verdicts)) or "none",
                 "definition_version": f"{contract.source_id} contract {contract.version}",
                 "preview": dg.MetadataValue.md(_verdict_overview(verdicts)),
-                "files": dg.MetadataValue.md(_files_table(summary)),
+                "files": files,
                 "rows_read": summary.rows["read"],
                 "rows_loaded": summary.rows["loaded"],
                 "rows_quarantined": summary.rows["quarantined"],
@@ -96,7 +97,7 @@ def raw_asset(source_id: str) -> dg.AssetsDefinition:
             metadata={"blocked_periods": dg.MetadataValue.md(_verdict_table(blocked, "errors")),
                       "rejected_files": len(rejected), "periods_checked": len(verdicts),
                       "newly_rejected_files": len(summary.newly_rejected),
-                      "files": dg.MetadataValue.md(_files_table(summary))},
+                      "files": files},
         )
         yield dg.AssetCheckResult(
             check_name=warning_check, passed=not warned, severity=dg.AssetCheckSeverity.WARN,
