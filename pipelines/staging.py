@@ -28,6 +28,7 @@ from pipelines.contracts.sql import literal
 from pipelines.warehouse import (
     STAGING_SQL,
     execute,
+    insert_rows,
     load_staging_macros,
     read_sql,
     run_staging_sql,
@@ -107,9 +108,7 @@ def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 def _record(con: duckdb.DuckDBPyConnection, name: str, current: dict[str, str], definition: str) -> None:
     execute(con, "DELETE FROM meta.staging_periods WHERE table_name = ?", [name])
-    if current:
-        con.executemany("INSERT INTO meta.staging_periods VALUES (?, ?, ?, ?)",
-                        [(name, p, f, definition) for p, f in sorted(current.items())])
+    insert_rows(con, "meta.staging_periods", [(name, p, f, definition) for p, f in sorted(current.items())])
 
 
 def incremental_column(name: str) -> str | None:

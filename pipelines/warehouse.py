@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,23 @@ def run_staging_sql(con: duckdb.DuckDBPyConnection, name: str) -> None:
 def execute(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[tuple]:
     """Run a statement and drain its result (DuckDB 2 refuses new work while a result is open)."""
     return con.execute(sql, params).fetchall() if params is not None else con.execute(sql).fetchall()
+
+
+def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[tuple],
+                verb: str = "INSERT") -> None:
+    """Insert Python tuples (in the table's column order) as one Arrow batch: executemany runs
+    one statement per row (~3 ms each on a file database, 2 s for a Ministry release's results)."""
+    import pyarrow as pa  # here, not at import: most users of this module never insert rows
+
+    if not rows:
+        return
+    schema = con.sql(f"SELECT * FROM {table} LIMIT 0").to_arrow_table().schema
+    batch = pa.Table.from_pylist([dict(zip(schema.names, row, strict=True)) for row in rows], schema=schema)
+    con.register("_insert_rows", batch)
+    try:
+        execute(con, f"{verb} INTO {table} SELECT * FROM _insert_rows")
+    finally:
+        con.unregister("_insert_rows")
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> Any:

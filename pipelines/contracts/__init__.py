@@ -18,6 +18,7 @@ from pipelines.contracts.validate import (
     ValidationResult,
     clean_row_rules,
     validate_batch,
+    validate_groups,
 )
 
 __all__ = [
@@ -34,4 +35,5 @@ __all__ = [
     "load_contract",
     "row_violations_sql",
     "validate_batch",
+    "validate_groups",
 ]

@@ -24,14 +24,14 @@ import duckdb
 import polars as pl
 
 from pipelines import contracts
-from pipelines.contracts.sql import quote
+from pipelines.contracts.sql import literal, quote
 from pipelines.periods import parse_label
 from pipelines.sources.contract_types import period_expression, type_violations_select, typed_select
 from pipelines.sources.header import check_header, record_findings
 from pipelines.sources.landing import LandingFile, discover
 from pipelines.sources.period_range import PeriodRange, period_range
 from pipelines.sources.readers import ROW_NUMBER, SHEET, UnreadableFile, read_as_text, read_column_as_text
-from pipelines.warehouse import execute, scalar
+from pipelines.warehouse import execute, insert_rows, scalar
 
 log = logging.getLogger(__name__)
 
@@ -263,8 +263,11 @@ def _load_typed(con, contract, f: LandingFile, rows_read: int, present: set[str]
     # period: Great Expectations' fixed cost per run (~1.5 s) made release k cost k runs.
     clean = (contracts.clean_row_rules(con, contract, TYPED, f"the whole file, {len(periods)} periods")
              if len(periods) > 1 else None)
+    counts = _replace_periods(con, contract, f, periods)
+    _record_contract_results(con, contract, counts, missing, clean)
     for period in periods:
-        loaded, quarantined = _replace_period(con, contract, f, period, missing, clean)
+        read, loaded, quarantined = counts[period]
+        _provenance(con, f, contract.source_id, period, read, loaded, quarantined, "loaded", "")
         result.periods.append(period)
         result.rows_loaded += loaded
         result.rows_quarantined += quarantined
@@ -297,39 +300,41 @@ def _violations_select(contract, present: set[str], single_period: str | None,
     return "\nUNION ALL\n".join(f"({p})" for p in parts)
 
 
-def _replace_period(con, contract, f: LandingFile, period: str, missing: list[str],
-                    clean: contracts.CleanRows | None = None) -> tuple[int, int]:
-    """Swap in this file's rows for one period; returns (rows loaded, rows quarantined)."""
+def _replace_periods(con, contract, f: LandingFile, periods: list[str]) -> dict[str, tuple[int, int, int]]:
+    """Swap in this file's rows for every period it holds; returns period → (rows read, loaded,
+    quarantined). One statement for all the periods, not one per period: a Ministry release
+    restates every earlier quarter, and per-period statements made release k cost k times one."""
     source_id = contract.source_id
+    listed = ", ".join(literal(p) for p in periods)  # constants: DuckDB prunes the raw scan by them
     execute(con, "UPDATE meta.provenance SET status = 'superseded' "
-                 "WHERE source_id = ? AND period = ? AND status = 'loaded'", [source_id, period])
-    execute(con, f"DELETE FROM raw.{source_id} WHERE _period = ?", [period])
-    execute(con, "DELETE FROM meta.quarantine WHERE source_id = ? AND period = ?", [source_id, period])
+                 f"WHERE source_id = ? AND period IN ({listed}) AND status = 'loaded'", [source_id])
+    execute(con, f"DELETE FROM raw.{source_id} WHERE _period IN ({listed})")
+    execute(con, f"DELETE FROM meta.quarantine WHERE source_id = ? AND period IN ({listed})", [source_id])
 
+    # every row of the batch has its _assigned_period among `periods`
     execute(con, (
-        "INSERT INTO meta.quarantine SELECT ?, ?, ?, v._row_number, ?, v.rule_id, 'error', "
-        f"v.reason, to_json(x) FROM (SELECT _row_number, min(rule_id) AS rule_id, "
+        "INSERT INTO meta.quarantine SELECT ?, ?, ?, v._row_number, t._assigned_period, v.rule_id, "
+        "'error', v.reason, to_json(x) FROM (SELECT _row_number, min(rule_id) AS rule_id, "
         f"string_agg(reason, '; ' ORDER BY rule_id) AS reason FROM {VIOLATIONS} GROUP BY 1) v "
         f"JOIN {TYPED} t USING (_row_number) JOIN {TEXT} x USING (_row_number) "
-        "WHERE t._assigned_period = ?"
-    ), [source_id, f.name, f.sha256, period, period])
+        "ORDER BY t._assigned_period, v._row_number"
+    ), [source_id, f.name, f.sha256])
     cols = ", ".join(quote(c.name) for c in contract.columns)
     sheet = SHEET if SHEET in _columns(con, TYPED) else "NULL"
     execute(con, (
         f"INSERT INTO raw.{source_id} BY NAME SELECT {cols}, {sheet} AS _sheet, _period, "
         f"? AS _file_name, ? AS _file_hash, {ROW_NUMBER} FROM {TYPED} t "
-        "WHERE _assigned_period = ? AND _row_number NOT IN (SELECT _row_number FROM "
-        f"{VIOLATIONS})"
-    ), [f.name, f.sha256, period])
+        f"WHERE _row_number NOT IN (SELECT _row_number FROM {VIOLATIONS}) "
+        "ORDER BY _assigned_period, _row_number"
+    ), [f.name, f.sha256])
 
-    read = scalar(con, f"SELECT count(*) FROM {TYPED} WHERE _assigned_period = ?", [period])
-    loaded = scalar(con, f"SELECT count(*) FROM raw.{source_id} WHERE _period = ? AND _file_hash = ?",
-                    [period, f.sha256])
-    quarantined = scalar(con, "SELECT count(*) FROM meta.quarantine WHERE source_id = ? "
-                              "AND period = ? AND file_hash = ?", [source_id, period, f.sha256])
-    _record_contract_results(con, contract, period, missing, clean)
-    _provenance(con, f, source_id, period, read, loaded, quarantined, "loaded", "")
-    return loaded, quarantined
+    read = dict(execute(con, f"SELECT _assigned_period, count(*) FROM {TYPED} GROUP BY 1"))
+    loaded = dict(execute(con, f"SELECT _period, count(*) FROM raw.{source_id} WHERE _period IN "
+                               f"({listed}) AND _file_hash = ? GROUP BY 1", [f.sha256]))
+    quarantined = dict(execute(con, "SELECT period, count(*) FROM meta.quarantine WHERE source_id = ? "
+                                    f"AND period IN ({listed}) AND file_hash = ? GROUP BY 1",
+                               [source_id, f.sha256]))
+    return {p: (read.get(p, 0), loaded.get(p, 0), quarantined.get(p, 0)) for p in periods}
 
 
 def _reject_unreadable(con, contract, f: LandingFile, why: str) -> FileResult:
@@ -353,52 +358,65 @@ def _reject(con, contract, f: LandingFile, rows_read: int, why: str) -> FileResu
                       rows_quarantined=rows_read, message=message)
 
 
-def _record_contract_results(con, contract, period: str, missing: list[str],
-                             clean: contracts.CleanRows | None = None) -> None:
-    """Validate the period as loaded plus its quarantined rows' rules, and store the verdict."""
+def _record_contract_results(con, contract, counts: dict[str, tuple[int, int, int]],
+                             missing: list[str], clean: contracts.CleanRows | None = None) -> None:
+    """Validate each period as loaded plus its quarantined rows' rules, and store the verdicts.
+    With `clean` (the whole file passed its row rules) the periods' dataset rules are evaluated
+    together, grouped by period, instead of one validation per period."""
     source_id = contract.source_id
-    execute(con, f"CREATE OR REPLACE TEMP VIEW batch AS SELECT * FROM {TYPED} "
-                 f"WHERE _assigned_period = '{period}'")
-    previous = _previous_count(con, contract, period)
-    result = contracts.validate_batch(con, contract, relation="batch", previous_counts=previous,
-                                      clean_in=clean)
+    periods = sorted(counts)
+    if clean is not None:
+        results = contracts.validate_groups(con, contract, TYPED, "_assigned_period",
+                                            _previous_counts(con, contract, periods), clean)
+    else:
+        results = {}
+        for period in periods:
+            execute(con, f"CREATE OR REPLACE TEMP VIEW batch AS SELECT * FROM {TYPED} "
+                         f"WHERE _assigned_period = {literal(period)}")
+            results[period] = contracts.validate_batch(
+                con, contract, relation="batch", clean_in=None,
+                previous_counts=_previous_counts(con, contract, [period]))
     now = datetime.now()
-    execute(con, "DELETE FROM meta.dq_rule_results WHERE source_id = ? AND period = ?",
-            [source_id, period])
-    rows = [
-        (source_id, period, r.rule_id, r.severity, r.dimension, r.description, bool(r.passed),
-         r.unexpected_count, r.rows_evaluated, list(r.districts_affected or []), r.engine, now)
-        for r in result.rules
-    ]
-    rows += _type_rule_results(con, contract, period, now)
-    rows += _missing_column_results(con, source_id, period, missing, now)
-    if rows:
-        con.executemany("INSERT INTO meta.dq_rule_results VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rows)
-    blocking = sorted({r[2] for r in rows if r[3] == "error" and not r[6]})
-    warnings = any(r[3] == "warning" and not r[6] for r in rows)
-    status = "blocked" if blocking else ("warn" if warnings else "pass")
-    execute(con, "INSERT OR REPLACE INTO meta.period_status VALUES (?, ?, ?, ?, ?)",
-            [source_id, period, status, blocking, now])
+    type_rows = _type_rule_results(con, contract, counts, now)
+    execute(con, f"DELETE FROM meta.dq_rule_results WHERE source_id = ? AND period IN "
+                 f"({', '.join(literal(p) for p in periods)})", [source_id])
+    all_rows, statuses = [], []
+    for period in periods:
+        rows = [
+            (source_id, period, r.rule_id, r.severity, r.dimension, r.description, bool(r.passed),
+             r.unexpected_count, r.rows_evaluated, list(r.districts_affected or []), r.engine, now)
+            for r in results[period].rules
+        ]
+        rows += type_rows.get(period, [])
+        rows += _missing_column_results(source_id, period, missing, counts[period][0], now)
+        blocking = sorted({r[2] for r in rows if r[3] == "error" and not r[6]})
+        warnings = any(r[3] == "warning" and not r[6] for r in rows)
+        statuses.append((source_id, period, "blocked" if blocking else ("warn" if warnings else "pass"),
+                         blocking, now))
+        all_rows += rows
+    insert_rows(con, "meta.dq_rule_results", all_rows)
+    insert_rows(con, "meta.period_status", statuses, verb="INSERT OR REPLACE")
 
 
-def _type_rule_results(con, contract, period: str, now: datetime) -> list[tuple]:
+def _type_rule_results(con, contract, counts: dict[str, tuple[int, int, int]],
+                       now: datetime) -> dict[str, list[tuple]]:
     """Type and period failures are rules too: report them beside the contract's own. Their
     rows are quarantined like any other bad row, and they fail (blocking the period) only beyond
-    the source's documented tolerance (type_tolerance)."""
+    the source's documented tolerance (type_tolerance). Period → result rows."""
     source_id = contract.source_id
     found = execute(con, (
-        f"SELECT v.rule_id, count(DISTINCT v._row_number) FROM {VIOLATIONS} v "
-        f"JOIN {TYPED} t USING (_row_number) WHERE t._assigned_period = ? "
-        f"AND (v.rule_id LIKE '%.schema.%' OR v.rule_id LIKE '%.period.%') GROUP BY 1"
-    ), [period])
-    rows_evaluated = scalar(con, "SELECT count(*) FROM batch")
-    tolerated = type_tolerance(contract) * rows_evaluated
-    return [
-        (source_id, period, rule_id, "error", "conformity", "cell does not have the contract's type"
-         if ".schema." in rule_id else "row's period does not belong to this file",
-         n <= tolerated + 1e-9, n, rows_evaluated, [], "sql", now)
-        for rule_id, n in found
-    ]
+        f"SELECT t._assigned_period, v.rule_id, count(DISTINCT v._row_number) FROM {VIOLATIONS} v "
+        f"JOIN {TYPED} t USING (_row_number) "
+        f"WHERE v.rule_id LIKE '%.schema.%' OR v.rule_id LIKE '%.period.%' GROUP BY 1, 2 ORDER BY 1, 2"
+    ))
+    out: dict[str, list[tuple]] = {}
+    for period, rule_id, n in found:
+        rows_evaluated = counts[period][0]
+        out.setdefault(period, []).append((
+            source_id, period, rule_id, "error", "conformity", "cell does not have the contract's type"
+            if ".schema." in rule_id else "row's period does not belong to this file",
+            n <= type_tolerance(contract) * rows_evaluated + 1e-9, n, rows_evaluated, [], "sql", now))
+    return out
 
 
 def type_tolerance(contract) -> float:
@@ -410,20 +428,21 @@ def type_tolerance(contract) -> float:
     return max(allowed, default=0.0)
 
 
-def _missing_column_results(con, source_id: str, period: str, missing: list[str],
-                            now: datetime) -> list[tuple]:
+def _missing_column_results(source_id: str, period: str, missing: list[str],
+                            rows_evaluated: int, now: datetime) -> list[tuple]:
     """A missing column that every measure of the source reads blocks the period."""
-    rows_evaluated = scalar(con, "SELECT count(*) FROM batch")
     return [(source_id, period, f"{source_id}.schema.{column}.missing", "error", "completeness",
              f"column {column} is missing from the file; every measure of the source reads it",
              False, rows_evaluated, rows_evaluated, [], "sql", now) for column in missing]
 
 
-def _previous_count(con, contract, period: str) -> dict[str, int] | None:
-    """Rows loaded for the period before, for the contract's volume rule."""
-    previous = parse_label(period).previous().label
-    n = scalar(con, f"SELECT count(*) FROM raw.{contract.source_id} WHERE _period = ?", [previous])
-    return {period: n} if n else None
+def _previous_counts(con, contract, periods: list[str]) -> dict[str, int]:
+    """Rows loaded for the period before each of `periods` (this file's rows once it is swapped
+    in), for the contract's volume rule."""
+    before = {p: parse_label(p).previous().label for p in periods}
+    found = dict(execute(con, f"SELECT _period, count(*) FROM raw.{contract.source_id} WHERE _period "
+                              f"IN ({', '.join(literal(p) for p in set(before.values()))}) GROUP BY 1"))
+    return {p: found[b] for p, b in before.items() if found.get(b)}
 
 
 def _provenance(con, f: LandingFile, source_id, period, read, loaded, quarantined, status, message):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
-from pipelines.contracts import clean_row_rules, row_violations_sql, validate_batch
+from pipelines.contracts import clean_row_rules, row_violations_sql, validate_batch, validate_groups
 from pipelines.contracts import validate as validate_module
 from pipelines.contracts.validate import ENGINE_FLAGS, ENGINE_GX, _raised, dataset_results
-from tests.contracts.batches import N_CLEAN, clean_rows, defect_row, load_batch
+from tests.contracts.batches import DISTRICTS, N_CLEAN, clean_rows, defect_row, load_batch
 from tests.contracts.conftest import CONTRACTS
 
 NMDS = CONTRACTS["nmds_events"]
@@ -161,6 +161,36 @@ def test_a_clean_file_of_many_periods_is_checked_once_with_the_same_results(mem,
     monkeypatch.setattr(validate_module, "_row_results", lambda *a: gx_runs.append(1) or real(*a))
     assert _per_period(mem, clean) == each_on_its_own
     assert gx_runs == []
+
+
+def test_a_clean_file_s_periods_validated_together_match_one_by_one(mem, gx_ready):
+    """validate_groups (grouped queries, what ingestion uses for a clean release) gives each
+    period the result validate_batch gives it alone: a district missing from one period, a
+    volume outside the band in another, no previous count for the first."""
+    rows = clean_rows(MOH, 80)
+    for i, row in enumerate(rows):  # quarter i // 20, every district once in each
+        row["period_end"] = (date(2024, 4, 1), date(2024, 7, 1), date(2024, 10, 1), date(2025, 1, 1))[i // 20] \
+            - timedelta(days=1)
+        row["dhb_code"] = DISTRICTS[i % 20]
+    load_batch(mem, MOH, rows[:25] + rows[26:])   # 2024Q2 lacks one district
+    previous = {"2024Q2": 20, "2024Q3": 30, "2024Q4": 19}  # 2024Q3: 20 rows vs 30, -33 %
+    clean = clean_row_rules(mem, MOH, "batch", "the whole file")
+    assert clean is not None
+
+    def key(result):
+        return (result.period, result.rows, result.engine, result.skipped,
+                [(r.rule_id, r.passed, r.unexpected_count, r.rows_evaluated, r.districts_affected,
+                  r.engine, r.note) for r in result.rules])
+
+    one_by_one = {}
+    for (period,) in mem.sql("SELECT DISTINCT _period FROM batch ORDER BY 1").fetchall():
+        mem.execute(f"CREATE OR REPLACE TEMP VIEW one_period AS SELECT * FROM batch WHERE _period = '{period}'")
+        one_by_one[period] = key(validate_batch(mem, MOH, "one_period", previous, clean_in=clean))
+    together = {p: key(r) for p, r in validate_groups(mem, MOH, "batch", "_period", previous, clean).items()}
+    assert together == one_by_one
+    verdicts = {p: sorted(r[0] for r in k[4] if not r[1]) for p, k in together.items()}
+    assert verdicts == {"2024Q1": [], "2024Q2": ["moh_release.all_districts_present"],
+                        "2024Q3": ["moh_release.volume_within_band"], "2024Q4": []}
 
 
 @pytest.mark.parametrize("rule_id", ["moh_release.rate_given_where_population",

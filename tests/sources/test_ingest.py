@@ -187,3 +187,45 @@ def test_an_undatable_file_is_rejected_even_in_a_partitioned_run(con, landing):
     rejected = [f for f in summary.files if f.file_name == path.name]
     assert rejected and rejected[0].status == "rejected"
     assert rejected[0].rows_quarantined == rejected[0].rows_read == len(rows) - 1
+
+
+def test_bad_rows_in_a_release_are_quarantined_under_their_own_periods(con, releases, tmp_path):
+    """A release restating many periods is swapped in with one statement per step, not one per
+    period: each bad row still lands in quarantine under its own period, every period balances,
+    and the type failure is reported for the period it is in."""
+    import polars as pl
+
+    from pipelines.synthetic.writers import write_xlsx
+
+    landing = tmp_path / "landing"
+    shutil.copytree(releases, landing)
+    newest = sorted((landing / "moh_release").iterdir())[-1]
+    sheets = pl.read_excel(newest, sheet_id=0)
+    name, frame = next(iter(sheets.items()))
+    periods = sorted(set(frame["period_end"].to_list()))
+    first, second = (frame["period_end"] == periods[0]).arg_true()[0], (frame["period_end"] == periods[1]).arg_true()[0]
+    frame = frame.with_columns(pl.col("numerator").cast(pl.String))
+    frame[int(first), "numerator"] = "lots"             # not a number, in the oldest period
+    frame[int(second), "dhb_code"] = "999"              # not a district, in the next one
+    newest.unlink()
+    write_xlsx({name: frame}, newest)
+
+    summary = ingest_source(con, "moh_release", landing)
+    f = next(f for f in summary.files if f.file_name == newest.name)
+    assert f.status == "loaded" and len(f.periods) == len(periods)
+    assert f.rows_read == frame.height == f.rows_loaded + 2 and f.rows_quarantined == 2
+    quarantined = con.sql("SELECT period, row_number FROM meta.quarantine WHERE file_name = ? ORDER BY 1",
+                          params=[newest.name]).fetchall()
+    assert [p for p, _ in quarantined] == f.periods[:2]
+    unbalanced = con.sql("SELECT count(*) FROM meta.provenance WHERE file_name = ? AND status = 'loaded' "
+                         "AND rows_read <> rows_loaded + rows_quarantined", params=[newest.name]).fetchall()
+    assert unbalanced == [(0,)]
+    per_period = dict(con.sql("SELECT period, rows_quarantined FROM meta.provenance WHERE file_name = ? "
+                              "AND status = 'loaded'", params=[newest.name]).fetchall())
+    assert sorted(per_period) == f.periods
+    assert {p: n for p, n in per_period.items() if n} == {f.periods[0]: 1, f.periods[1]: 1}
+    typed = con.sql("SELECT period FROM meta.dq_rule_results WHERE rule_id LIKE '%.schema.numerator%'"
+                    ).fetchall()
+    assert typed == [(f.periods[0],)]
+    assert con.sql("SELECT count(*) FROM meta.period_status WHERE source_id = 'moh_release'"
+                   ).fetchall() == [(len(periods),)]
