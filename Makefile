@@ -31,8 +31,8 @@ status: setup
 report: setup
 	@$(PY) -m pipelines.cli report
 
-bench: setup  ## national x YEARS (default 10): floor, ingest + validate, measures, pandas, releases; BENCH_ARGS for more
-	@$(PY) -m benchmarks.bench_pipeline --years $${YEARS:-10} $${BENCH_ARGS:-}
+bench: setup  ## national x YEARS (default 10): floor, rebuild, new quarter, pandas, releases, scale table (SCALES=1,3,10 adds runs)
+	@$(PY) -m benchmarks.bench_pipeline --years $${YEARS:-10} --incremental --scale $${SCALES:-1} $${BENCH_ARGS:-}
 
 bench-validation: setup  ## contract validation alone on national data (issue #4 targets)
 	@$(PY) -m benchmarks.bench_validation

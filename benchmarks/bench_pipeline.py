@@ -1,10 +1,9 @@
 """Benchmark the pipeline on national synthetic extracts; print figures (issue 11).
 
-    make bench                                     # national, YEARS=10 (default), every part below
-    .venv/bin/python -m benchmarks.bench_pipeline --years 2                  # quicker
+    make bench                       # national, YEARS=10 (default), every part below but 3x/10x
+    make bench SCALES=1,3,10         # + the rebuild at 3x and 10x the population (hours)
+    .venv/bin/python -m benchmarks.bench_pipeline --years 2                  # quicker, no slm run
     .venv/bin/python -m benchmarks.bench_pipeline --landing /path/to/landing # reuse landed files
-    .venv/bin/python -m benchmarks.bench_pipeline --years 5 --incremental    # + `slm run` timings
-    .venv/bin/python -m benchmarks.bench_pipeline --years 10 --scale 1,3,10 --no-pandas --no-releases
 
 Prints a table (stage, wall, CPU = user + sys incl. children, peak RSS incl. children), then:
 - the raw-DuckDB floor (every landed file read as text by DuckDB and cast to the contract types)
@@ -14,7 +13,8 @@ Prints a table (stage, wall, CPU = user + sys incl. children, peak RSS incl. chi
 - Ministry releases ingested one by one: time for the first N and first 2N releases (linear ⇒ ≈2×);
 - with --incremental: `slm run` (Dagster, dashboards included) on the landing folder without the last
   quarter's files, then again after dropping them in;
-- with --scale: one subprocess per population multiplier and a table of time and memory.
+- a scale table: the rebuild's time and memory for each --scale multiplier (the first in this
+  process, every further one in a subprocess generating its own data at that size).
 Speed targets are read off this output, never asserted in tests. Timings on a shared machine are
 noisy: compare CPU seconds as well as wall seconds.
 """
@@ -215,7 +215,7 @@ def releases(landing: Path, root: Path) -> None:
     shutil.rmtree(work)
 
 
-def incremental(meter: Meter, landing: Path, root: Path, end_quarter: str) -> None:
+def incremental(meter: Meter, landing: Path, root: Path, end_quarter: str) -> str:
     """`slm run` end to end (a subprocess, as a person runs it): first on the landing folder
     without the last quarter's files, then after dropping them in."""
     work = root / "incremental"
@@ -235,6 +235,7 @@ def incremental(meter: Meter, landing: Path, root: Path, end_quarter: str) -> No
     cmd = [sys.executable, "-m", "pipelines.cli", "run"]
 
     def run(label: str) -> None:
+        sys.stdout.flush()
         with meter.stage(label, note="subprocess, Dagster, dashboards"):
             done = subprocess.run(cmd, env=env, capture_output=True, text=True)
         print("\n".join("    " + ln for ln in done.stdout.strip().splitlines()[-6:]))
@@ -244,7 +245,9 @@ def incremental(meter: Meter, landing: Path, root: Path, end_quarter: str) -> No
     run(f"slm run: everything before {end_quarter}")
     for src, target in held:
         os.link(src, target)
-    run(f"slm run: {len(held)} new {end_quarter} files")
+    label = f"slm run: {len(held)} new {end_quarter} files"
+    run(label)
+    return label
 
 
 def run_once(args, scale: float) -> dict:
@@ -290,8 +293,7 @@ def run_once(args, scale: float) -> dict:
         pandas_vs_ours(meter, landing, db)
     if args.releases:
         releases(landing, root)
-    if args.incremental:
-        incremental(meter, landing, root, args.end_quarter)
+    quarter = incremental(meter, landing, root, args.end_quarter) if args.incremental else None
 
     print()
     print(meter.table())
@@ -304,9 +306,13 @@ def run_once(args, scale: float) -> dict:
     rebuild_peak = max(meter.get(s).peak_mib for s in ("ingest + validate (all sources)", "staging + every measure"))
     print(f"peak RSS of the rebuild (ingest, staging, measures): {rebuild_peak:,.0f} MiB (target <= 2048 MiB); "
           f"over all stages, the floor and pandas included: {peak:,.0f} MiB")
+    if quarter:
+        q = meter.get(quarter)
+        print(f"one new quarter ({quarter[len('slm run: '):]}, `slm run` with the ALT pack): wall {q.wall:.1f} s, "
+              f"CPU {q.cpu:.1f} s, peak RSS {q.peak_mib:,.0f} MiB (target <= 15 s wall)")
     summary = {"scale": scale, "years": args.years, "rows": totals["read"], "floor_wall": floor.wall,
                "floor_cpu": floor.cpu, "rebuild_wall": rebuild_wall, "rebuild_cpu": rebuild_cpu,
-               "peak_mib": peak, "stages": [m.__dict__ for m in meter.rows]}
+               "peak_mib": peak, "rebuild_peak_mib": rebuild_peak, "stages": [m.__dict__ for m in meter.rows]}
     if args.keep is None:
         shutil.rmtree(root)
     return summary
@@ -330,33 +336,41 @@ def main() -> None:
     parser.add_argument("--summary-json", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     scales = [float(s) for s in args.scale.split(",")]
-    if len(scales) == 1:
-        summary = run_once(args, scales[0])
-        if args.summary_json:
-            args.summary_json.write_text(json.dumps(summary))
+    if args.summary_json:  # one scale of a scale table, run by the process below
+        args.summary_json.write_text(json.dumps(run_once(args, scales[0])))
         return
-    if args.landing:
+    if len(scales) > 1 and args.landing:
         parser.error("--scale with several multipliers generates its own data: drop --landing")
-    results = []
-    for s in scales:
+    # the first multiplier with everything asked for, in this process; the others (their
+    # own data, generated at that size) in a subprocess each, for the scale table only
+    results = [(scales[0], 0.0, 0, run_once(args, scales[0]))]
+    for s in scales[1:]:
         out = Path(tempfile.mkstemp(prefix="slm-bench-", suffix=".json")[1])
         cmd = [sys.executable, "-m", "benchmarks.bench_pipeline", "--preset", args.preset,
                "--years", str(args.years), "--end-quarter", args.end_quarter, "--scale", f"{s:g}",
                "--no-pandas", "--no-releases", "--summary-json", str(out)]
         t0 = time.perf_counter()
+        sys.stdout.flush()  # our lines first: the child writes to the same file
         done = subprocess.run(cmd)
         results.append((s, time.perf_counter() - t0, done.returncode,
                         json.loads(out.read_text()) if out.stat().st_size else None))
         out.unlink()
-    print(f"\nscale table ({args.years} years; each scale in its own process)")
-    print(f"{'scale':>5} {'rows':>13} {'floor s':>8} {'rebuild s':>10} {'rebuild CPU s':>14} "
-          f"{'ratio':>6} {'peak MiB':>9}")
+    print(scale_table(args.years, results))
+
+
+def scale_table(years: int, results: list[tuple[float, float, int, dict | None]]) -> str:
+    lines = [f"\nscale table ({years} years of national data × the multiplier; a multiplier "
+             "not listed was not run: make bench SCALES=1,3,10)",
+             f"{'scale':>5} {'rows':>13} {'floor s':>8} {'rebuild s':>10} {'rebuild CPU s':>14} "
+             f"{'ratio':>6} {'peak MiB':>9}"]
     for s, wall, code, r in results:
         if r is None:
-            print(f"{s:5g} did not complete (exit {code} after {wall:.0f} s)")
+            lines.append(f"{s:5g} did not complete (exit {code} after {wall:.0f} s)")
         else:
-            print(f"{s:5g} {r['rows']:13,} {r['floor_wall']:8.1f} {r['rebuild_wall']:10.1f} "
-                  f"{r['rebuild_cpu']:14.1f} {r['rebuild_wall'] / r['floor_wall']:6.1f} {r['peak_mib']:9,.0f}")
+            lines.append(f"{s:5g} {r['rows']:13,} {r['floor_wall']:8.1f} {r['rebuild_wall']:10.1f} "
+                         f"{r['rebuild_cpu']:14.1f} {r['rebuild_wall'] / r['floor_wall']:6.1f} "
+                         f"{r['rebuild_peak_mib']:9,.0f}")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
