@@ -234,19 +234,20 @@ def incremental(meter: Meter, landing: Path, root: Path, end_quarter: str) -> st
     (work / "dagster_home").mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "pipelines.cli", "run"]
 
-    def run(label: str) -> None:
+    def run(label: str, pdfs: bool) -> None:
         sys.stdout.flush()
-        with meter.stage(label, note="subprocess, Dagster, dashboards"):
-            done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        with meter.stage(label, note="subprocess, Dagster, pages" + (" and PDFs" if pdfs else ", no PDFs")):
+            done = subprocess.run(cmd, env={**env, "SLM_PDFS": "1" if pdfs else "0"},
+                                  capture_output=True, text=True)
         print("\n".join("    " + ln for ln in done.stdout.strip().splitlines()[-6:]))
         if done.returncode not in (0, 2):
             print(f"    exit status {done.returncode}: {done.stderr.strip()[-400:]}")
 
-    run(f"slm run: everything before {end_quarter}")
+    run(f"slm run: everything before {end_quarter}", pdfs=False)  # the setting-up, not a target
     for src, target in held:
         os.link(src, target)
     label = f"slm run: {len(held)} new {end_quarter} files"
-    run(label)
+    run(label, pdfs=True)
     return label
 
 
