@@ -106,24 +106,22 @@ def test_the_command_line_lists_stale_outputs_as_not_updated(tmp_path, capsys):
 
 
 def test_the_pdf_printer_prints_each_page_as_it_is_handed_over_in_order(tmp_path, monkeypatch):
-    """A page starts printing while the next one renders (submit returns at once and the print
-    begins before the next page exists); results come back in submission order, and only HTML
-    pages are printed. The browser itself is replaced here (test_pack_browser.py prints for real)."""
+    """Chromium starts on a page while the next one renders (submit returns at once and the
+    print begins before the next page exists); results come back in submission order, and only
+    HTML pages are printed."""
     import threading
 
     from pipelines.dashboards import pdf
 
     printing = {}
 
-    async def no_browser(self, html):
-        return None
+    def fake_print(page, browser=None):
+        printing[page.name].set()
+        out = page.with_suffix(".pdf")
+        out.write_bytes(b"%PDF")
+        return out
 
-    async def fake_tab(self, browser, html):
-        printing[html.name].set()
-        return b"%PDF"
-
-    monkeypatch.setattr(pdf.PdfPrinter, "_open", no_browser)
-    monkeypatch.setattr(pdf.PdfPrinter, "_print_tab", fake_tab)
+    monkeypatch.setattr(pdf, "print_pdf", fake_print)
     with pdf.PdfPrinter(workers=2) as printer:
         for i in range(5):
             page = tmp_path / f"p{i}.html"
