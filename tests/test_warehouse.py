@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from pipelines import contracts
-from pipelines.sources.ingest import _ensure_raw_table
+from pipelines.sources.ingest import ensure_raw_table
 from pipelines.staging import build_staging, incremental_column
 from pipelines.warehouse import STAGING_SQL, connect, execute, run_staging_sql, scalar
 from tests.measures.nmds_builder import NMDS_COLUMNS, event
@@ -57,7 +57,7 @@ def _quarter(q: str, n: int, **overrides) -> list[dict]:
 
 @pytest.fixture
 def nmds(con):
-    _ensure_raw_table(con, contracts.load_contract("nmds_events"))
+    ensure_raw_table(con, contracts.load_contract("nmds_events"))
     return con
 
 
@@ -121,6 +121,6 @@ def test_the_staging_files_built_per_period_are_the_row_local_ones():
 @pytest.mark.parametrize("name", STAGING_NAMES)
 def test_every_staging_file_builds_from_empty_raw_tables(con, name):
     for source_id in contracts.contract_ids():
-        _ensure_raw_table(con, contracts.load_contract(source_id))
+        ensure_raw_table(con, contracts.load_contract(source_id))
     assert build_staging(con, name).mode == "whole"
     assert execute(con, f"SELECT count(*) FROM staging.{name}")[0][0] == 0

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 import dagster as dg
 
+from pipelines import contracts
 from pipelines.config import Settings
 from pipelines.defs.jobs import RAW, REFRESH_JOB
 from pipelines.defs.landing_scan import IngestRequest, pending_requests
 from pipelines.defs.writer_lock import writer_lock
+from pipelines.sources.ingest import ensure_raw_table
 from pipelines.warehouse import connect
 
 LAUNCHED_BY = {"slm/launched_by": "slm run"}
@@ -36,6 +38,10 @@ class JobRun:
 
 def scan(settings: Settings) -> list[IngestRequest]:
     with writer_lock(settings.warehouse, {"job": "slm run (landing scan)"}), connect(settings.warehouse) as con:
+        # Every source's raw table exists, also one that has never had a file (an alliance
+        # without a Ministry release yet): its staging builds empty, and what reads it says so.
+        for source_id in contracts.contract_ids():
+            ensure_raw_table(con, contracts.load_contract(source_id))
         return pending_requests(con, settings.landing)
 
 
@@ -60,6 +66,8 @@ def run_pending(definitions: dg.Definitions, instance: dg.DagsterInstance, setti
     # Reference data reloads with every refresh: it is cheap, and staging reads it.
     selection = dg.AssetSelection.all() - RAW if refresh_all else (
         (dg.AssetSelection.assets(*changed).downstream() | dg.AssetSelection.assets("reference_data")) - RAW)
+    if changed and not refresh_all:  # and what they read that was never built (a source with no file yet)
+        selection |= dg.AssetSelection.assets(*_never_built(selection.upstream() - RAW, graph, instance))
     if refresh_all or changed:
         downstream = sorted(selection.resolve(graph), key=lambda k: k.to_user_string())
         what = f"{len(downstream)} assets downstream of " + (
@@ -75,6 +83,10 @@ def run_pending(definitions: dg.Definitions, instance: dg.DagsterInstance, setti
             instance=instance, raise_on_error=False, run_config=quiet, asset_selection=downstream,
             tags=tags)))
     return runs
+
+
+def _never_built(selection: dg.AssetSelection, graph, instance: dg.DagsterInstance) -> list[dg.AssetKey]:
+    return [key for key in selection.resolve(graph) if instance.get_latest_materialization_event(key) is None]
 
 
 def _newly_rejected(result: dg.ExecuteInProcessResult) -> int:

@@ -101,7 +101,7 @@ def ingest_source(
     """Load new or changed files; with `periods`, only files whose main period is among them.
     `as_of` (default: SLM_AS_OF or today) decides the last period a file may hold."""
     contract = contracts.load_contract(source_id)
-    _ensure_raw_table(con, contract)
+    ensure_raw_table(con, contract)
     allowed = period_range(contract.period_kind, as_of)
     summary = IngestSummary(source_id)
     for landing_file in discover(landing, source_id):
@@ -193,7 +193,8 @@ def _load_guarded(con, contract, f: LandingFile, allowed: PeriodRange) -> FileRe
             "are loaded: report this file to the pipeline's maintainers"))
 
 
-def _ensure_raw_table(con: duckdb.DuckDBPyConnection, contract) -> None:
+def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract) -> None:
+    """raw.<source_id> with the contract's columns, empty until a file of the source loads."""
     cols = ", ".join(f"{quote(c.name)} {c.physical_type}" for c in contract.columns)
     execute(con, (
         f"CREATE TABLE IF NOT EXISTS raw.{contract.source_id} ({cols}, _sheet VARCHAR, "

@@ -16,8 +16,8 @@ SEED = 20260101
 
 
 @contextmanager
-def pipeline_run(root, defects: list[str] | None = None) -> Iterator[dict]:
-    """Generate two small years into `root` (optionally with defects), run what `slm run` runs
+def pipeline_run(root, defects: list[str] | None = None, sources: list[str] | None = None) -> Iterator[dict]:
+    """Generate two small years into `root` (optionally with defects, or only some sources), run what `slm run` runs
     (the landing scan's ingestion runs, then the refresh) in-process on an ephemeral instance,
     and yield what the tests inspect."""
     mp = pytest.MonkeyPatch()
@@ -27,7 +27,7 @@ def pipeline_run(root, defects: list[str] | None = None) -> Iterator[dict]:
     try:
         settings = Settings.from_env()
         generate(preset="small", out_dir=settings.landing, truth_dir=settings.truth, years=2,
-                 end_quarter="2025Q4", seed=SEED, defects=defects)
+                 end_quarter="2025Q4", seed=SEED, defects=defects, sources=sources)
         from pipelines.definitions import defs
 
         definitions = defs()

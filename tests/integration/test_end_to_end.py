@@ -237,3 +237,19 @@ def test_the_ui_daemon_and_sensor_run_a_new_quarter_by_themselves(e2e, tmp_path)
     assert latest["youth_chlamydia_testing"] == NEW_WINDOW_END    # its new window, computed
     assert {m for m, end in latest.items() if end == NEW_WINDOW_END} == {"youth_chlamydia_testing"}
     assert seen["screenshot"].stat().st_size > 20_000        # the asset graph page, rendered
+
+
+def test_a_source_that_never_had_a_file_leaves_its_readers_empty_not_failed(tmp_path):
+    """No Ministry release landed yet (an alliance may have none): the raw table exists empty,
+    its staging is built although no file of it loaded, and the reconciliation that reads it
+    materializes with nothing to compare instead of failing the refresh."""
+    from pipelines.defs.sources import source_ids
+
+    with pipeline_run(tmp_path, sources=[s for s in source_ids() if s != "moh_release"]) as run:
+        assert [r.job_name for r in run["runs"] if not r.success] == []
+        refreshed = {e.asset_key for e in run["runs"][-1].result.get_asset_materialization_events()}
+        assert {dg.AssetKey("stg_moh_release"), dg.AssetKey("moh_reconciliation")} <= refreshed
+        with warehouse(run) as con:
+            assert con.sql("SELECT count(*) FROM raw.moh_release").fetchall() == [(0,)]
+            assert con.sql("SELECT count(*) FROM marts.moh_reconciliation").fetchall() == [(0,)]
+            assert con.sql("SELECT count(*) FROM marts.measures").fetchall()[0][0] > 0
