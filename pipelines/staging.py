@@ -24,7 +24,9 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from pipelines import contracts
 from pipelines.contracts.sql import literal
+from pipelines.sources.ingest import ensure_raw_table
 from pipelines.warehouse import (
     STAGING_SQL,
     execute,
@@ -53,6 +55,27 @@ class StagingBuild:
         if self.mode == "periods":
             return f"rebuilt {len(self.periods)} period(s): {', '.join(self.periods)}"
         return "unchanged raw periods: nothing rebuilt" if self.mode == "unchanged" else f"rebuilt whole ({self.why})"
+
+
+def ensure_source_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Every source's raw table, and the staging table of every source that has no rows yet.
+
+    An alliance may never have had a file of a source (no Ministry release yet): its raw table is
+    made empty, and its staging table built from it (empty, instantly), so every reader of it runs
+    and says it has nothing, whichever way the refresh was launched (`slm run`, the landing sensor
+    and automation, the schedule, the UI). Ingestion calls this once the reference tables that
+    staging reads are loaded. Returns the staging tables built here."""
+    for source_id in contracts.contract_ids():
+        ensure_raw_table(con, contracts.load_contract(source_id))
+    built = []
+    for path in sorted(STAGING_SQL.glob("[!_]*.sql")):
+        raw = sorted(set(_RAW.findall(read_sql(path))))
+        if table_exists(con, "staging", path.stem) or not all(table_exists(con, "raw", t) for t in raw):
+            continue
+        if all(not execute(con, f"SELECT 1 FROM raw.{t} LIMIT 1") for t in raw):
+            build_staging(con, path.stem)
+            built.append(path.stem)
+    return built
 
 
 def build_staging(con: duckdb.DuckDBPyConnection, name: str) -> StagingBuild:

@@ -14,12 +14,10 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from pipelines import contracts
 from pipelines.config import Settings
 from pipelines.defs.jobs import RAW, REFRESH_JOB
 from pipelines.defs.landing_scan import IngestRequest, pending_requests
 from pipelines.defs.writer_lock import writer_lock
-from pipelines.sources.ingest import ensure_raw_table
 from pipelines.warehouse import connect
 
 LAUNCHED_BY = {"slm/launched_by": "slm run"}
@@ -38,10 +36,6 @@ class JobRun:
 
 def scan(settings: Settings) -> list[IngestRequest]:
     with writer_lock(settings.warehouse, {"job": "slm run (landing scan)"}), connect(settings.warehouse) as con:
-        # Every source's raw table exists, also one that has never had a file (an alliance
-        # without a Ministry release yet): its staging builds empty, and what reads it says so.
-        for source_id in contracts.contract_ids():
-            ensure_raw_table(con, contracts.load_contract(source_id))
         return pending_requests(con, settings.landing)
 
 
@@ -51,23 +45,14 @@ def run_pending(definitions: dg.Definitions, instance: dg.DagsterInstance, setti
     """Ingest every new file, then refresh what depends on the sources that had one (everything
     with `refresh_all`). Every event goes to the instance's event log (what the UI shows); the
     console only shows what needs a person's attention."""
-    quiet = {"loggers": {"console": {"config": {"log_level": console_log_level}}}}
-    tags = {**LAUNCHED_BY, "slm/host": socket.gethostname(), "slm/pid": str(os.getpid())}
-    runs = []
-    for request in scan(settings):
-        on_start(request.describe())
-        job = definitions.resolve_job_def(request.job_name)
-        runs.append(JobRun(job.name, job.execute_in_process(
-            instance=instance, raise_on_error=False, run_config=quiet, asset_selection=request.asset_keys,
-            tags={**tags, **request.tags})))
+    quiet, tags = _quiet(console_log_level), _tags()
+    runs = ingest_pending(definitions, instance, settings, on_start, console_log_level)
     changed = [key for run in runs for key in _materialized_raw(run.result)]
     rejected = sum(_newly_rejected(run.result) for run in runs)
     graph = definitions.resolve_asset_graph()
     # Reference data reloads with every refresh: it is cheap, and staging reads it.
     selection = dg.AssetSelection.all() - RAW if refresh_all else (
         (dg.AssetSelection.assets(*changed).downstream() | dg.AssetSelection.assets("reference_data")) - RAW)
-    if changed and not refresh_all:  # and what they read that was never built (a source with no file yet)
-        selection |= dg.AssetSelection.assets(*_never_built(selection.upstream() - RAW, graph, instance))
     if refresh_all or changed:
         downstream = sorted(selection.resolve(graph), key=lambda k: k.to_user_string())
         what = f"{len(downstream)} assets downstream of " + (
@@ -85,8 +70,26 @@ def run_pending(definitions: dg.Definitions, instance: dg.DagsterInstance, setti
     return runs
 
 
-def _never_built(selection: dg.AssetSelection, graph, instance: dg.DagsterInstance) -> list[dg.AssetKey]:
-    return [key for key in selection.resolve(graph) if instance.get_latest_materialization_event(key) is None]
+def ingest_pending(definitions: dg.Definitions, instance: dg.DagsterInstance, settings: Settings,
+                   on_start: Callable[[str], None] = lambda line: None,
+                   console_log_level: str = "WARNING") -> list[JobRun]:
+    """The landing sensor's requests, each executed now as the run the sensor would launch."""
+    runs = []
+    for request in scan(settings):
+        on_start(request.describe())
+        job = definitions.resolve_job_def(request.job_name)
+        runs.append(JobRun(job.name, job.execute_in_process(
+            instance=instance, raise_on_error=False, run_config=_quiet(console_log_level),
+            asset_selection=request.asset_keys, tags={**_tags(), **request.tags})))
+    return runs
+
+
+def _quiet(console_log_level: str) -> dict:
+    return {"loggers": {"console": {"config": {"log_level": console_log_level}}}}
+
+
+def _tags() -> dict[str, str]:
+    return {**LAUNCHED_BY, "slm/host": socket.gethostname(), "slm/pid": str(os.getpid())}
 
 
 def _newly_rejected(result: dg.ExecuteInProcessResult) -> int:
