@@ -17,11 +17,14 @@ from tests.integration.pipeline_run import pipeline_run
 pytestmark = pytest.mark.slow
 RULE = "nmds_events.all_districts_present"
 BLOCKED = "2025Q2"
+NMDS_SOURCES, OTHER_SOURCE, OTHER_MEASURE = ["population", "nmds_events"], "esr_chlamydia", "youth_chlamydia_testing"
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    with pipeline_run(tmp_path_factory.mktemp("blocking"),
+    # Admissions, the population, and one other quarterly source (chlamydia testing) are enough
+    # to show the blocked quarter withholds only the measures that read admissions.
+    with pipeline_run(tmp_path_factory.mktemp("blocking"), sources=[*NMDS_SOURCES, OTHER_SOURCE],
                       defects=[f"missing_district@nmds_events@{BLOCKED}"]) as result:
         con = duckdb.connect(str(result["settings"].warehouse), read_only=True)
         yield {**result, "con": con}
@@ -53,6 +56,11 @@ def test_measures_from_other_sources_are_untouched(run):
     nmds_measures = {"ash_0_4", "acute_bed_days", "acute_bed_days_crude", "acute_bed_days_who",
                      "youth_self_harm"}
     assert {m for (m,) in others} <= nmds_measures
+    # the other source's measure publishes the very windows the blocked admissions withhold
+    other = run["con"].sql(f"""SELECT DISTINCT status FROM marts.measures WHERE measure_id = '{OTHER_MEASURE}'
+                               AND district_code = '000' AND group_id = 'total'
+                               AND period_end IN ('2025-06-30', '2025-09-30', '2025-12-31')""").fetchall()
+    assert other == [("published",)]
 
 
 def test_the_dagster_check_fails_and_names_the_quarter(run):
