@@ -10,6 +10,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from pipelines.dashboards.figure_spec import FigureSpec
 from pipelines.dashboards.frames import fmt_number
 from pipelines.dashboards.palette import SPC_COLOURS
 
@@ -47,15 +48,16 @@ def waterfall_figure(parts: pl.DataFrame, *, title: str, unit: str, period_label
     values.append(first["value_latest"])
     measures.append("total")
     good, bad = SPC_COLOURS["special_cause_improvement"], SPC_COLOURS["special_cause_concern"]
-    fig = go.Figure(go.Waterfall(
-        x=labels, y=values, measure=measures,
+    fig = FigureSpec()
+    fig.add_trace(
+        "waterfall", x=labels, y=values, measure=measures,
         text=[fmt_number(v, decimals) for v in values], textposition="outside",
         decreasing={"marker": {"color": good if lower_is_better else bad}},
         increasing={"marker": {"color": bad if lower_is_better else good}},
         totals={"marker": {"color": "#56707F"}},
         connector={"line": {"color": "#8A8A8A", "width": 1}},
         hovertemplate="%{x}: %{y:,.1f}<extra></extra>",
-    ))
+    )
     # Start the axis near the values, not at 0, or a change of a few percent cannot be seen.
     levels = [first["value_previous"]]
     for v in values[1:-1]:
@@ -63,9 +65,8 @@ def waterfall_figure(parts: pl.DataFrame, *, title: str, unit: str, period_label
     levels.append(first["value_latest"])
     low, high = min(levels), max(levels)
     pad = max(high - low, abs(high) * 0.02, 1e-9) * 0.25
-    fig.update_yaxes(range=[max(0.0, low - pad), high + pad])
     fig.update_layout(
-        title={"text": title}, yaxis_title=unit, showlegend=False, template="plotly_white",
-        margin={"l": 60, "r": 20, "t": 60, "b": 120}, height=420,
+        title={"text": title}, yaxis={"range": [max(0.0, low - pad), high + pad], "title": {"text": unit}},
+        showlegend=False, template="plotly_white", margin={"l": 60, "r": 20, "t": 60, "b": 120}, height=420,
     )
-    return fig
+    return fig.build()

@@ -15,6 +15,7 @@ import polars as pl
 
 from pipelines.dashboards import palette as pal
 from pipelines.dashboards.comparisons import compare_with_benchmark
+from pipelines.dashboards.figure_spec import FigureSpec
 from pipelines.dashboards.frames import (
     NATIONAL_CODE,
     breakdown_label,
@@ -113,7 +114,7 @@ def trend_figure(
         for r in t.iter_rows(named=True):
             spc[(r["group_id"], _iso(r["period_end"]))] = (r["point_type"], r["special_cause_rule"])
 
-    fig = go.Figure()
+    fig = FigureSpec()
     groups = sorted(m.get_column("group_id").unique().to_list(), key=pal.group_sort_key)
     for g in groups:
         rows = m.filter(pl.col("group_id") == g).sort("period_end")
@@ -129,11 +130,9 @@ def trend_figure(
         if bx:
             alpha = 0.1 if g == "total" else 0.14  # the total's dark band would dominate
             fig.add_trace(
-                go.Scatter(
-                    x=bx, y=by, name=f"{label} {ci_label}", legendgroup=g, showlegend=False,
-                    fill="toself", fillcolor=pal.rgba(colour, alpha), line=dict(width=0),
-                    hoverinfo="skip", visible=visible, mode="lines",
-                )
+                x=bx, y=by, name=f"{label} {ci_label}", legendgroup=g, showlegend=False,
+                fill="toself", fillcolor=pal.rgba(colour, alpha), line=dict(width=0),
+                hoverinfo="skip", visible=visible, mode="lines",
             )
         # Hidden points carry no hover data at all, not even their denominator.
         custom = [
@@ -143,29 +142,25 @@ def trend_figure(
             for r in rows.iter_rows(named=True)
         ]
         fig.add_trace(
-            go.Scatter(
-                x=xs, y=ys, name=label, legendgroup=g, mode="lines+markers", visible=visible,
-                line=dict(color=colour, width=2.5 if g == "total" else 2),
-                marker=dict(color=colour, size=7), connectgaps=False, customdata=custom,
-                hovertemplate=(
-                    f"<b>{label}</b> %{{customdata[0]}}<br>%{{y:,.{decimals}f}} "
-                    f"({ci_label} %{{customdata[1]}})<br>"
-                    "%{customdata[2]} / %{customdata[3]}<extra></extra>"
-                ),
-            )
+            x=xs, y=ys, name=label, legendgroup=g, mode="lines+markers", visible=visible,
+            line=dict(color=colour, width=2.5 if g == "total" else 2),
+            marker=dict(color=colour, size=7), connectgaps=False, customdata=custom,
+            hovertemplate=(
+                f"<b>{label}</b> %{{customdata[0]}}<br>%{{y:,.{decimals}f}} "
+                f"({ci_label} %{{customdata[1]}})<br>"
+                "%{customdata[2]} / %{customdata[3]}<extra></extra>"
+            ),
         )
         pts = [(x, y, *spc[(g, x)]) for x, y in zip(xs, ys, strict=True) if is_number(y) and (g, x) in spc]
         if pts:
             fig.add_trace(
-                go.Scatter(
-                    x=[p[0] for p in pts], y=[p[1] for p in pts], name=f"{label} special cause",
-                    legendgroup=g, showlegend=False, mode="markers", visible=visible,
-                    marker=dict(symbol="circle-open", size=17, line=dict(width=3),
-                                color=[pal.SPC_COLOURS.get(p[2], "#7B3294") for p in pts]),
-                    customdata=[[pal.SPC_LABELS.get(p[2], p[2]), p[3] or ""] for p in pts],
-                    hovertemplate=(f"<b>{label}</b>: %{{customdata[0]}}<br>rule: "
-                                   "%{customdata[1]}<extra></extra>"),
-                )
+                x=[p[0] for p in pts], y=[p[1] for p in pts], name=f"{label} special cause",
+                legendgroup=g, showlegend=False, mode="markers", visible=visible,
+                marker=dict(symbol="circle-open", size=17, line=dict(width=3),
+                            color=[pal.SPC_COLOURS.get(p[2], "#7B3294") for p in pts]),
+                customdata=[[pal.SPC_LABELS.get(p[2], p[2]), p[3] or ""] for p in pts],
+                hovertemplate=(f"<b>{label}</b>: %{{customdata[0]}}<br>rule: "
+                               "%{customdata[1]}<extra></extra>"),
             )
 
     if national is not None and not national.is_empty():
@@ -175,14 +170,12 @@ def trend_figure(
         n = n.sort("period_end")
         if not n.get_column("value").drop_nulls().is_empty():
             fig.add_trace(
-                go.Scatter(
-                    x=[_iso(d) for d in n.get_column("period_end")], y=n.get_column("value").to_list(),
-                    name="New Zealand (total)", mode="lines", connectgaps=False,
-                    line=dict(color=pal.NATIONAL_COLOUR, width=2, dash="dash"),
-                    customdata=n.get_column("period_label").to_list(),
-                    hovertemplate=(f"<b>New Zealand</b> %{{customdata}}<br>%{{y:,.{decimals}f}}"
-                                   "<extra></extra>"),
-                )
+                x=[_iso(d) for d in n.get_column("period_end")], y=n.get_column("value").to_list(),
+                name="New Zealand (total)", mode="lines", connectgaps=False,
+                line=dict(color=pal.NATIONAL_COLOUR, width=2, dash="dash"),
+                customdata=n.get_column("period_label").to_list(),
+                hovertemplate=(f"<b>New Zealand</b> %{{customdata}}<br>%{{y:,.{decimals}f}}"
+                               "<extra></extra>"),
             )
 
     _mark_withheld(fig, m)
@@ -193,7 +186,7 @@ def trend_figure(
         template=BASE_TEMPLATE,
         title=dict(text=title, x=0, xanchor="left", font=dict(size=16)),
         height=460,
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, title_text=""),
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, title=dict(text="")),
         hovermode="closest",
         margin=dict(t=110, b=50),
     )
@@ -202,23 +195,23 @@ def trend_figure(
     ends = m.get_column("period_end").unique().sort().to_list()
     step = max(1, -(-len(ends) // 12))
     ticks = ends[(len(ends) - 1) % step :: step]
-    fig.update_xaxes(
-        title_text="Period ending",
+    fig.update_layout(xaxis=dict(
+        title=dict(text="Period ending"),
         type="date",
         tickmode="array",
         tickvals=[_iso(d) for d in ticks],
         ticktext=[d.strftime("%b %Y") if isinstance(d, date) else str(d) for d in ticks],
-    )
+    ))
     unit_lower = (unit or "").lower()
-    fig.update_yaxes(
-        title_text=_axis_title(unit),
+    fig.update_layout(yaxis=dict(
+        title=dict(text=_axis_title(unit)),
         rangemode="normal" if "score" in unit_lower else "tozero",
         tickformat=",",
-    )
-    return fig
+    ))
+    return fig.build()
 
 
-def _mark_withheld(fig: go.Figure, m: pl.DataFrame) -> None:
+def _mark_withheld(fig: FigureSpec, m: pl.DataFrame) -> None:
     """A dotted line and label at each period where every row is withheld (a blocked source)."""
     by_period = m.group_by("period_end").agg(
         (pl.col("status") == "withheld").all().alias("all_withheld"),
@@ -234,7 +227,7 @@ def _mark_withheld(fig: go.Figure, m: pl.DataFrame) -> None:
                            font=dict(size=11, color=pal.MUTED_TEXT_COLOUR))
 
 
-def _mark_series_break(fig: go.Figure, m: pl.DataFrame) -> None:
+def _mark_series_break(fig: FigureSpec, m: pl.DataFrame) -> None:
     """A dashed line at the first window holding both sides of a known break in the source
     (marts.measures series_break, e.g. Canterbury short-stay ED cases leaving the NMDS), with the
     series_note on hover."""

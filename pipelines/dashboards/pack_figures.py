@@ -13,6 +13,7 @@ import polars as pl
 
 from pipelines.dashboards import palette as pal
 from pipelines.dashboards.comparisons import COMPARISON_LABELS, FINGERTIPS, compare_with_benchmark
+from pipelines.dashboards.figure_spec import FigureSpec
 from pipelines.dashboards.figures import BASE_TEMPLATE, _axis_title, _iso
 from pipelines.dashboards.frames import NATIONAL_CODE, fmt_number, is_number, value_decimals
 
@@ -70,7 +71,7 @@ def spine_rows(latest: pl.DataFrame, code: str) -> list[dict]:
 
 def spine_figure(rows: list[dict], district_name: str) -> go.Figure:
     """Fingertips area-profile spine chart: one bar per measure, New Zealand at the centre."""
-    fig = go.Figure()
+    fig = FigureSpec()
     labels = [r["label"] for r in rows]
     for i, r in enumerate(rows):
         a, b, c, d = r["segments"]
@@ -83,7 +84,7 @@ def spine_figure(rows: list[dict], district_name: str) -> go.Figure:
         pts = [(i, r) for i, r in enumerate(rows) if r["key"] == key and r["x"] is not None]
         if not pts:
             continue
-        fig.add_trace(go.Scatter(
+        fig.add_trace(
             x=[r["x"] for _, r in pts], y=[i for i, _ in pts], mode="markers",
             name=f"{COMPARISON_LABELS[key]} (vs New Zealand)",
             marker=dict(symbol=SYMBOLS[key], size=15, color=FINGERTIPS[key][0],
@@ -92,18 +93,18 @@ def spine_figure(rows: list[dict], district_name: str) -> go.Figure:
             hovertemplate=("<b>%{customdata[0]}</b><br>" + district_name + ": %{customdata[1]}<br>"
                            "New Zealand: %{customdata[2]}<br>worst district %{customdata[3]}, best "
                            "%{customdata[4]} (of %{customdata[5]})<extra></extra>"),
-        ))
+        )
     fig.update_layout(
         template=BASE_TEMPLATE, height=90 + 44 * max(len(rows), 1),
         margin=dict(l=20, r=20, t=30, b=70), showlegend=True,
         legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0),
         hovermode="closest",
+        yaxis=dict(tickmode="array", tickvals=list(range(len(rows))), ticktext=labels,
+                   range=[len(rows) - 0.5, -0.5], showgrid=False, zeroline=False, automargin=True),
+        xaxis=dict(range=[-0.02, 1.02], tickmode="array", tickvals=[0, 0.5, 1],
+                   ticktext=["Worst", "New Zealand", "Best"], showgrid=False),
     )
-    fig.update_yaxes(tickmode="array", tickvals=list(range(len(rows))), ticktext=labels,
-                     range=[len(rows) - 0.5, -0.5], showgrid=False, zeroline=False, automargin=True)
-    fig.update_xaxes(range=[-0.02, 1.02], tickmode="array", tickvals=[0, 0.5, 1],
-                     ticktext=["Worst", "New Zealand", "Best"], showgrid=False)
-    return fig
+    return fig.build()
 
 
 SPC_POINT_COLOURS = {
@@ -130,25 +131,25 @@ def spc_figure(
     h = headline.filter(pl.col("group_id") == "total").sort("period_end")
     unit = h.get_column("unit").drop_nulls().first()
     decimals = value_decimals(unit)
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(
+    fig = FigureSpec()
+    fig.add_trace(
         x=[_iso(d) for d in h.get_column("period_end")], y=h.get_column("value").to_list(),
         name="Rolling value (headline)", mode="lines+markers", connectgaps=False,
         line=dict(color=pal.GROUP_COLOURS["total"], width=2.5), marker=dict(size=5),
         customdata=h.get_column("period_label").to_list(),
         hovertemplate=f"%{{customdata}}<br>%{{y:,.{decimals}f}}<extra>headline</extra>",
-    ))
+    )
     if chart is not None and not chart.is_empty():
         xs = [_iso(d) for d in chart.get_column("period_end")]
         for col, name, dash in (("mean", "SPC mean", "solid"), ("upl", "Process limits", "dash"),
                                 ("lpl", "Process limits", "dash")):
-            fig.add_trace(go.Scatter(
+            fig.add_trace(
                 x=xs, y=chart.get_column(col).to_list(), mode="lines", name=name,
                 showlegend=col != "lpl", legendgroup=name, hoverinfo="skip",
                 line=dict(color="#4A5560", width=1.3, dash=dash),
-            ))
+            )
         types = chart.get_column("point_type").to_list()
-        fig.add_trace(go.Scatter(
+        fig.add_trace(
             x=xs, y=chart.get_column("value").to_list(), mode="lines+markers",
             name=f"{point_kind} value (SPC)", line=dict(color="#9AA5B1", width=1),
             marker=dict(size=9, color=[SPC_POINT_COLOURS.get(t, "#7B3294") for t in types],
@@ -158,32 +159,32 @@ def spc_figure(
                          chart["special_cause_rule"][i] or ""] for i, t in enumerate(types)],
             hovertemplate=(f"%{{customdata[0]}}: %{{y:,.{decimals}f}}<br>%{{customdata[1]}} "
                            "%{customdata[2]}<extra></extra>"),
-        ))
+        )
     if projection is not None:
         p = projection["frame"].filter(pl.col("quarters_ahead") >= 1)
         # quarter labels 'YYYY Qn' → the quarter's last day, on the same date axis
         ends = [_quarter_end(q) for q in p.get_column("quarter")]
         lo, hi = p.get_column("projected_lowercl").to_list(), p.get_column("projected_uppercl").to_list()
-        fig.add_trace(go.Scatter(
+        fig.add_trace(
             x=ends + ends[::-1], y=hi + lo[::-1], fill="toself", fillcolor="rgba(31,41,51,0.10)",
             line=dict(width=0), hoverinfo="skip", name="Projection 95% interval", mode="lines",
-        ))
-        fig.add_trace(go.Scatter(
+        )
+        fig.add_trace(
             x=ends, y=p.get_column("projected").to_list(), mode="lines", name="Projected trend",
             line=dict(color=pal.GROUP_COLOURS["total"], width=2, dash="dot"),
             customdata=p.get_column("quarter").to_list(),
             hovertemplate=f"%{{customdata}} projected %{{y:,.{decimals}f}}<extra></extra>",
-        ))
+        )
     for ms in milestones:
         if ms["group"] != "total" or not is_number(ms["milestone"]):
             continue
         x = _iso(ms["period_end"])
-        fig.add_trace(go.Scatter(
+        fig.add_trace(
             x=[x], y=[ms["milestone"]], mode="markers+text", name=f"Milestone {ms['year']}",
             marker=dict(symbol="star", size=16, color="#B8860B", line=dict(color="#1F2933", width=1)),
             text=[f"Milestone {ms['year']}"], textposition="top center",
             hovertemplate=f"Milestone {ms['year']}: {ms['target']}<extra></extra>",
-        ))
+        )
     fig.update_layout(
         template=BASE_TEMPLATE, title=dict(text=title, x=0, xanchor="left", font=dict(size=15)),
         height=420, margin=dict(t=50, b=120, l=70, r=20),
@@ -191,6 +192,6 @@ def spc_figure(
         legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0),
         hovermode="closest",
     )
-    fig.update_xaxes(type="date", title_text="Period ending")
-    fig.update_yaxes(title_text=_axis_title(unit), tickformat=",")
-    return fig
+    fig.update_layout(xaxis=dict(type="date", title=dict(text="Period ending")),
+                      yaxis=dict(title=dict(text=_axis_title(unit)), tickformat=","))
+    return fig.build()
