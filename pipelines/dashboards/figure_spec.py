@@ -8,9 +8,11 @@ the same figure (the same `to_dict()`; tests/dashboards/test_figure_spec.py) in 
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 import plotly.graph_objects as go
+import plotly.io as pio
 
 
 class FigureSpec:
@@ -31,7 +33,21 @@ class FigureSpec:
         _merge(self.layout, layout)
 
     def build(self) -> go.Figure:
+        template = self.layout.get("template")
+        if isinstance(template, str | go.layout.Template):
+            # As a plain dict the template is validated in 2 ms; as an object it is deep-copied
+            # first (5 ms), and by name ("plotly_white") looked up and copied (26 ms).
+            return go.Figure(data=self.data, layout={**self.layout, "template": _template(template)})
         return go.Figure(data=self.data, layout=self.layout)
+
+
+def _template(template: str | go.layout.Template) -> dict[str, Any]:
+    return _named_template(template) if isinstance(template, str) else template.to_plotly_json()
+
+
+@cache
+def _named_template(name: str) -> dict[str, Any]:
+    return pio.templates[name].to_plotly_json()
 
 
 def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:

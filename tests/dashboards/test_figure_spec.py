@@ -29,3 +29,10 @@ def test_a_misspelt_property_is_still_refused_when_built():
     spec.add_trace(x=[1], y=[1], colour="red")
     with pytest.raises(ValueError, match="colour"):
         spec.build()
+
+
+def test_a_template_named_or_given_as_an_object_comes_out_whole():
+    for template in ("plotly_white", BASE_TEMPLATE):
+        spec = FigureSpec()
+        spec.update_layout(template=template, height=420)
+        assert spec.build().to_dict() == go.Figure(layout=dict(template=template, height=420)).to_dict()
