@@ -1,0 +1,48 @@
+"""The acceptance test of issue 10: the Dagster webserver and daemon on localhost run a new
+quarter by themselves (tests/integration/dagster_ui.py has the scenario).
+
+Its own file and pipeline run, so it runs beside the end-to-end module on the other test worker
+instead of after it. The warehouse holds the population, admissions and the source whose new
+quarter arrives (chlamydia testing): enough to show that only what reads that source refreshes.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.dagster_ui import NEW_PARTITION, NEW_WINDOW_END, SOURCE, downstream_of, run_ui_scenario
+from tests.integration.pipeline_run import pipeline_run
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    with pipeline_run(tmp_path_factory.mktemp("ui"), sources=["population", "nmds_events", SOURCE]) as run:
+        assert all(r.success for r in run["runs"])
+        yield run
+
+
+@pytest.mark.browser
+def test_the_ui_daemon_and_sensor_run_a_new_quarter_by_themselves(loaded, tmp_path):
+    """The acceptance test of issue 10: webserver and daemon on localhost, a new quarter of one
+    source dropped into the landing folder, the sensor and the automation doing the rest."""
+    settings = loaded["settings"]
+    seen = run_ui_scenario(settings.warehouse, settings.landing, tmp_path)
+    listed = seen["listed"]
+    assert "measure_ash_0_4" in listed["assets"] and "marts_equity" in listed["assets"]
+    assert "measure_ash_0_4:value_within_interval" in listed["checks"]
+    assert listed["sensors"]["landing_folder"] == "RUNNING" and "quarterly_refresh" in listed["schedules"]
+    runs = seen["runs"]
+    ingest = [r for r in runs if r["tags"].get("dagster/sensor_name") == "landing_folder"]
+    assert [(r["jobName"], r["assets"], r["tags"]["dagster/asset_partition_range_start"],
+             r["tags"]["dagster/asset_partition_range_end"]) for r in ingest] == [
+        ("ingest_quarterly", [f"raw_{SOURCE}"], NEW_PARTITION, NEW_PARTITION)]
+    assert seen["partitions"] == [NEW_PARTITION]              # exactly that quarter's partition
+    refreshed = sorted({a for r in runs if r not in ingest for a in r["assets"]})
+    assert refreshed == downstream_of(SOURCE)                # exactly what reads that source
+    latest = seen["latest_window"]
+    assert latest["youth_chlamydia_testing"] == NEW_WINDOW_END    # its new window, computed
+    assert "ash_0_4" in latest                                       # admissions' measures, not moved:
+    assert {m for m, end in latest.items() if end == NEW_WINDOW_END} == {"youth_chlamydia_testing"}
+    assert seen["screenshot"].stat().st_size > 20_000        # the asset graph page, rendered
