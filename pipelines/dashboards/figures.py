@@ -293,7 +293,7 @@ def forest_figure(latest: pl.DataFrame) -> go.Figure:
             key = compare_with_benchmark(r["value"], r["lower_ci"], r["upper_ci"], national, direction)
             by_cat.setdefault(key, []).append((label, r))
 
-    fig = go.Figure()
+    fig = FigureSpec()
     for cat in FOREST_NAMES:
         pts = by_cat.get(cat)
         if not pts:
@@ -302,15 +302,13 @@ def forest_figure(latest: pl.DataFrame) -> go.Figure:
         up = [r["upper_ci"] - r["value"] if is_number(r["upper_ci"]) else 0 for _, r in pts]
         dn = [r["value"] - r["lower_ci"] if is_number(r["lower_ci"]) else 0 for _, r in pts]
         fig.add_trace(
-            go.Scatter(
-                x=vals, y=[lab for lab, _ in pts], name=FOREST_NAMES[cat], mode="markers",
-                marker=dict(color=pal.COMPARISON_COLOURS[cat], size=10, symbol=FOREST_SYMBOLS.get(cat, "circle")),
-                error_x=dict(type="data", array=up, arrayminus=dn, symmetric=False,
-                             color=pal.COMPARISON_COLOURS[cat], thickness=1.6, width=4),
-                customdata=[[fmt_ci(r["lower_ci"], r["upper_ci"], decimals)] for _, r in pts],
-                hovertemplate=(f"<b>%{{y}}</b><br>%{{x:,.{decimals}f}} ({ci_label} "
-                               "%{customdata[0]})<extra></extra>"),
-            )
+            x=vals, y=[lab for lab, _ in pts], name=FOREST_NAMES[cat], mode="markers",
+            marker=dict(color=pal.COMPARISON_COLOURS[cat], size=10, symbol=FOREST_SYMBOLS.get(cat, "circle")),
+            error_x=dict(type="data", array=up, arrayminus=dn, symmetric=False,
+                         color=pal.COMPARISON_COLOURS[cat], thickness=1.6, width=4),
+            customdata=[[fmt_ci(r["lower_ci"], r["upper_ci"], decimals)] for _, r in pts],
+            hovertemplate=(f"<b>%{{y}}</b><br>%{{x:,.{decimals}f}} ({ci_label} "
+                           "%{customdata[0]})<extra></extra>"),
         )
     if is_number(national):
         fig.add_shape(type="line", x0=national, x1=national, y0=0, y1=1, yref="paper",
@@ -328,11 +326,11 @@ def forest_figure(latest: pl.DataFrame) -> go.Figure:
         legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.005, x=0),
         margin=dict(l=190, t=90, b=100),
         hovermode="closest",
+        yaxis=dict(type="category", categoryorder="array", categoryarray=labels[::-1],
+                   range=[-0.6, len(labels) - 0.4], showgrid=True, ticklabelstandoff=6),
+        xaxis=dict(title=dict(text=_axis_title(unit)), tickformat=","),
     )
-    fig.update_yaxes(type="category", categoryorder="array", categoryarray=labels[::-1],
-                     range=[-0.6, len(labels) - 0.4], showgrid=True, ticklabelstandoff=6)
-    fig.update_xaxes(title_text=_axis_title(unit), tickformat=",")
-    return fig
+    return fig.build()
 
 
 EQUITY_GROUPS = ("maori", "pacific")
@@ -372,7 +370,8 @@ def equity_figure(
     subtitle = f"Rate ratio vs {pal.group_label(comparator)}" + (
         f" · latest period {period_label}" if period_label else ""
     )
-    fig = go.Figure()
+    fig = FigureSpec()
+    xs = [1.0]  # every value and whisker end, for the axis range
     for g in EQUITY_GROUPS:
         rows = e.filter((pl.col("group_id") == g) & pl.col("rate_ratio").is_not_null()).sort("district_code")
         rows = rows.filter(pl.col("rate_ratio") > 0)  # log axis
@@ -380,20 +379,18 @@ def equity_figure(
             continue
         rr = rows.get_column("rate_ratio").to_list()
         lo, hi = rows.get_column("rr_lower").to_list(), rows.get_column("rr_upper").to_list()
+        up = [h - r if is_number(h) else 0 for r, h in zip(rr, hi, strict=True)]
+        down = [r - lw if is_number(lw) else 0 for r, lw in zip(rr, lo, strict=True)]
+        xs += rr + [r + d for r, d in zip(rr, up, strict=True)] + [r - d for r, d in zip(rr, down, strict=True)]
         fig.add_trace(
-            go.Scatter(
-                x=rr, y=[labels[c] for c in rows.get_column("district_code")],
-                name=pal.group_label(g), mode="markers", orientation="h", offsetgroup=g,
-                marker=dict(color=pal.group_colour(g), size=10),
-                error_x=dict(type="data", symmetric=False, thickness=1.6, width=4,
-                             color=pal.group_colour(g),
-                             array=[h - r if is_number(h) else 0 for r, h in zip(rr, hi, strict=True)],
-                             arrayminus=[r - lw if is_number(lw) else 0
-                                         for r, lw in zip(rr, lo, strict=True)]),
-                customdata=[[fmt_ci(a, b, 2)] for a, b in zip(lo, hi, strict=True)],
-                hovertemplate=(f"<b>%{{y}}</b> {pal.group_label(g)}<br>rate ratio %{{x:.2f}} "
-                               "(95% CI %{customdata[0]})<extra></extra>"),
-            )
+            x=rr, y=[labels[c] for c in rows.get_column("district_code")],
+            name=pal.group_label(g), mode="markers", orientation="h", offsetgroup=g,
+            marker=dict(color=pal.group_colour(g), size=10),
+            error_x=dict(type="data", symmetric=False, thickness=1.6, width=4,
+                         color=pal.group_colour(g), array=up, arrayminus=down),
+            customdata=[[fmt_ci(a, b, 2)] for a, b in zip(lo, hi, strict=True)],
+            hovertemplate=(f"<b>%{{y}}</b> {pal.group_label(g)}<br>rate ratio %{{x:.2f}} "
+                           "(95% CI %{customdata[0]})<extra></extra>"),
         )
     fig.add_shape(type="line", x0=1, x1=1, y0=0, y1=1, yref="paper",
                   line=dict(color=pal.NATIONAL_COLOUR, width=2, dash="dash"))
@@ -407,15 +404,13 @@ def equity_figure(
         legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.005, x=0),
         margin=dict(l=190, t=90, b=100),
         hovermode="closest",
+        yaxis=dict(type="category", categoryorder="array",
+                   categoryarray=[labels[c] for c in reversed(codes)],
+                   range=[-0.6, len(codes) - 0.4], ticklabelstandoff=6),
     )
-    fig.update_yaxes(type="category", categoryorder="array",
-                     categoryarray=[labels[c] for c in reversed(codes)],
-                     range=[-0.6, len(codes) - 0.4], ticklabelstandoff=6)
     # Keep the reference line at 1 inside the plot with some air on both sides (log units).
-    xs = [v for tr in fig.data for v in tr.x] + [1.0]
-    xs += [v + d for tr in fig.data for v, d in zip(tr.x, tr.error_x.array, strict=True)]
-    xs += [v - d for tr in fig.data for v, d in zip(tr.x, tr.error_x.arrayminus, strict=True)]
     xs = [v for v in xs if v > 0]
     lo_x, hi_x = math.log10(min(xs)) - 0.05, math.log10(max(xs)) + 0.05
-    fig.update_xaxes(type="log", range=[lo_x, hi_x], title_text="Rate ratio (log scale; 1 = no difference)")
-    return fig
+    fig.update_layout(xaxis=dict(type="log", range=[lo_x, hi_x],
+                                 title=dict(text="Rate ratio (log scale; 1 = no difference)")))
+    return fig.build()
