@@ -196,7 +196,10 @@ def trend_figure(
     step = max(1, -(-len(ends) // 12))
     ticks = ends[(len(ends) - 1) % step :: step]
     fig.update_layout(xaxis=dict(
-        title=dict(text="Period ending"),
+        # On the printed page the tick labels turn 45°; automargin makes room for them below
+        # the axis, so the title does not run over them.
+        title=dict(text="Period ending", standoff=8),
+        automargin=True,
         type="date",
         tickmode="array",
         tickvals=[_iso(d) for d in ticks],
