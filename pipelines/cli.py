@@ -2,9 +2,11 @@
 instance configured by ./dagster.yaml, so `make ui` shows what the command line did.
 
     slm generate --preset national --years 5   synthetic extracts into the landing folder
-    slm run [--all]                            ingest what is new, recompute what depends on it
+    slm run [--all] [--papers]                 ingest what is new, recompute what depends on it
                                                (--all: recompute everything), write dashboards
-    slm demo --preset national --years 5       both of the above
+                                               (--papers: then print their board-paper PDFs)
+    slm papers                                 print the board papers of the pages that lack one
+    slm demo --preset national --years 5       generate, then run with --papers
     slm status                                 sources, rejected files, blocked periods, stale
                                                assets, the last runs
     slm report [--period 2025Q4]               the data-quality report for a period
@@ -43,7 +45,7 @@ def _mark_killed_runs(instance, settings: Settings) -> None:
         print(f"note: run {run_id[:8]} had been killed; it is now marked failed")
 
 
-def run(settings: Settings, refresh_all: bool = False) -> int:
+def run(settings: Settings, refresh_all: bool = False, papers: bool = False) -> int:
     """Ingest every new file in the landing folder, then refresh what depends on it.
     Exit status: 0 all loaded, 1 a job failed, 2 completed with rejected files, 75 busy."""
     from pipelines.defs.writer_lock import busy_message, current_writer
@@ -58,7 +60,7 @@ def run(settings: Settings, refresh_all: bool = False) -> int:
     from pipelines.definitions import defs
     from pipelines.defs.launch import run_pending
 
-    runs = run_pending(defs(), instance, settings, refresh_all=refresh_all,
+    runs = run_pending(defs(), instance, settings, refresh_all=refresh_all, papers=papers,
                        on_start=lambda line: print(f"==> {line}"))
     if not runs:
         print(f"==> nothing new in {settings.landing}; `slm run --all` recomputes everything")
@@ -68,6 +70,25 @@ def run(settings: Settings, refresh_all: bool = False) -> int:
         print(f"    {line}")
     print(outcome.closing(ok))
     return 1 if not ok else outcome.exit_status
+
+
+def papers(settings: Settings) -> int:
+    """Print the board papers of the pages as they stand (`slm papers`)."""
+    from pipelines.defs.writer_lock import busy_message, current_writer
+
+    instance = _instance()
+    writer = current_writer(settings.warehouse)
+    if writer:
+        print(f"slm papers: not started: {busy_message(writer)}", file=sys.stderr)
+        return BUSY
+    from pipelines.definitions import defs
+    from pipelines.defs.launch import print_papers
+
+    started = time.time()
+    print(f"==> board papers of the pages in {settings.dashboards}")
+    ok = _report(print_papers(defs(), instance).result)
+    print_papers_state(settings, started, sorted(settings.dashboards.glob("*.html")))
+    return 0 if ok else 1
 
 
 def _report(result) -> bool:
@@ -123,12 +144,26 @@ def print_outputs(settings: Settings, started: float) -> None:
         print(f"  {p}")
     if len(pages.written) > 4:
         print(f"  … and {len(pages.written) - 4} more district pages")
+    print_papers_state(settings, started, pages.written + pages.stale)
     exports = outputs_since(started, [settings.exports])
     for p in exports.written:
         print(f"Export: {p}")
     for p in pages.stale + exports.stale:
         print(f"NOT updated by this run (left from an earlier one): {p}")
     print("Dagster UI with these runs: make ui  →  http://127.0.0.1:3000")
+
+
+def print_papers_state(settings: Settings, started: float, pages: list) -> None:
+    from pipelines.dashboards.pdf import board_paper
+    from pipelines.output_files import outputs_since
+
+    printed = outputs_since(started, [settings.dashboards], "*.pdf").written
+    if printed:
+        print(f"Board papers printed by this run: {len(printed)} (a PDF beside each page)")
+    missing = [p for p in pages if not board_paper(p).is_file()]
+    if missing:
+        print(f"Pages without a board paper yet: {len(missing)} (`slm papers` prints them; "
+              "the daemon does at 06:00)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -143,6 +178,9 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--end-quarter", default="2025Q4")
     run_parser = sub.add_parser("run")
     run_parser.add_argument("--all", action="store_true", help="recompute everything downstream")
+    run_parser.add_argument("--papers", action="store_true",
+                            help="then print the board-paper PDFs of the pages that changed")
+    sub.add_parser("papers")
     sub.add_parser("status")
     rep = sub.add_parser("report")
     rep.add_argument("--period", default=None, help="e.g. 2025Q4; default: the latest loaded")
@@ -154,12 +192,15 @@ def main(argv: list[str] | None = None) -> int:
         generate(settings, args.preset, args.years, args.seed, args.end_quarter)
     if args.command in ("run", "demo"):
         started = time.time()
-        code = run(settings, refresh_all=getattr(args, "all", False))
+        code = run(settings, refresh_all=getattr(args, "all", False),
+                   papers=args.command == "demo" or args.papers)
         if code == BUSY:
             return code
         print_truth_coverage(settings)
         print_outputs(settings, started)
         return code
+    if args.command == "papers":
+        return papers(settings)
     if args.command == "status":
         from pipelines.defs.status import print_status
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 import tempfile
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pipelines.dashboards.export import find_browser
@@ -32,7 +32,7 @@ def print_pdf(html: Path, pdf: Path | None = None, *, browser: str | None = None
               timeout: float = 180) -> Path:
     """Print one HTML page to PDF (default: same name, .pdf) and return the PDF path."""
     html = Path(html)
-    pdf = Path(pdf) if pdf else html.with_suffix(".pdf")
+    pdf = Path(pdf) if pdf else board_paper(html)
     browser = browser or find_browser()
     if browser is None:
         raise PdfError(f"{html.name}: no Chromium to print with (set BROWSER_PATH or install chromium)")
@@ -49,33 +49,14 @@ def print_pdf(html: Path, pdf: Path | None = None, *, browser: str | None = None
     return pdf
 
 
-class PdfPrinter:
-    """Prints each page as soon as it is handed over (`submit`), so Chromium prints one page while
-    Python renders the next: the two overlap instead of taking turns. Two Chromium processes at
-    a time. Used as a context manager; `results()` after it closes, in the order submitted."""
-
-    def __init__(self, workers: int = 2) -> None:
-        self._browser = find_browser()
-        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pdf")
-        self._futures: list[Future[Path]] = []
-
-    def submit(self, page: Path) -> None:
-        if Path(page).suffix == ".html":
-            self._futures.append(self._pool.submit(print_pdf, Path(page), browser=self._browser))
-
-    def results(self) -> list[Path]:
-        return [f.result() for f in self._futures]
-
-    def __enter__(self) -> PdfPrinter:
-        return self
-
-    def __exit__(self, kind, error, traceback) -> None:
-        self._pool.shutdown(wait=True, cancel_futures=error is not None)
-
-
 def print_pdfs(pages: Sequence[Path], workers: int = 2) -> list[Path]:
-    """A PDF beside every HTML page, in the order given (two Chromium processes at a time)."""
-    with PdfPrinter(workers) as printer:
-        for page in pages:
-            printer.submit(page)
-    return printer.results()
+    """A PDF beside every HTML page, in the order given, two Chromium processes at a time (each
+    is CPU-bound: two fill this machine's two cores)."""
+    browser = find_browser()
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pdf") as pool:
+        return list(pool.map(lambda page: print_pdf(Path(page), browser=browser), pages))
+
+
+def board_paper(page: Path) -> Path:
+    """Where a page's board paper lives: beside it, same name, .pdf."""
+    return Path(page).with_suffix(".pdf")

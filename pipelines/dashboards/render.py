@@ -6,7 +6,8 @@ div id, so two runs over the same data write byte-identical files.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import os
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from pipelines.dashboards.frames import (
     slugify,
 )
 from pipelines.dashboards.pack import district_pack, national_pack
+from pipelines.dashboards.pdf import board_paper
 from pipelines.dashboards.tables import dq_rows, dq_summary, headline_value, latest_table, withheld_periods
 from pipelines.dashboards.targets import empty_targets
 from pipelines.output_files import write_text_atomic
@@ -232,14 +234,13 @@ def build_dashboards(
     commentary: pl.DataFrame | None = None,
     decomposition: pl.DataFrame | None = None,
     initiative_panels: Mapping[str, Sequence[Markup]] | None = None,
-    on_page: Callable[[Path], None] | None = None,
 ) -> list[Path]:
     """Write one HTML page per district plus index.html into out_dir; return the paths written.
 
     District pages come first (sorted by district code), index.html last. Each opens with the
     ALT pack's first page (pack.py): targets are the validated milestones (targets.py), points
-    the non-overlapping quarterly values for SPC (quarterly.py); both optional. `on_page` is
-    called with each page as soon as it is written (the PDF printer starts on it).
+    the non-overlapping quarterly values for SPC (quarterly.py); both optional. A page whose
+    text changed loses the board paper printed from it (see _write).
     """
     targets = empty_targets() if targets is None else targets
     m, e, t = normalise_measures(measures), normalise_equity(equity), normalise_trend(trend)
@@ -272,20 +273,24 @@ def build_dashboards(
         _write(path, page.render(**base, **ctx,
                                  initiative_panels=(initiative_panels or {}).get(code, [])))
         written.append(path)
-        if on_page:
-            on_page(path)
     index = out_dir / "index.html"
     ctx = index_context(m, e, districts, notes, measure_order)
     ctx["pack"] = _with_commentary(national_pack(m, e, points, targets, districts, figure_html),
                                    commentary, NATIONAL_CODE)
     _write(index, env.get_template("index.html.j2").render(**base, **ctx))
     written.append(index)
-    if on_page:
-        on_page(index)
     return written
 
 
 def _write(path: Path, html: str) -> None:
+    """Write the page. When its text changed, the board paper printed from the old text is
+    deleted with it, so no PDF beside a page ever shows other figures than the page
+    (`alt_board_papers` prints the missing ones). An unchanged page keeps its PDF and is only
+    touched: this run wrote it."""
+    if path.is_file() and path.read_text(encoding="utf-8") == html:
+        os.utime(path)
+        return
+    board_paper(path).unlink(missing_ok=True)
     write_text_atomic(path, html)
 
 

@@ -17,3 +17,9 @@ REFRESH_WHEN_UPSTREAM_CHANGES = (
     & ~dg.AutomationCondition.any_deps_in_progress()
     & ~dg.AutomationCondition.in_progress()
 ).with_label("refresh when an upstream asset changed")
+
+# Board papers: once a day, early morning in New Zealand, for pages that changed since the last
+# print. Printing takes minutes of CPU, so it waits for the morning instead of following every
+# file that lands; a person who needs them sooner runs `slm papers` or materialises them in the UI.
+PRINT_EACH_MORNING = dg.AutomationCondition.on_cron("0 6 * * *", "Pacific/Auckland").with_label(
+    "print at 06:00 NZ time when the pages changed since the last print")

@@ -1,14 +1,17 @@
-"""What leaves the warehouse: exports for analysts and the ALT dashboards.
+"""What leaves the warehouse: exports for analysts, the ALT dashboards and their board papers.
 
-Both read the published views in sql/publish/, where suppression is applied once, so no output
+All read the published views in sql/publish/, where suppression is applied once, so no output
 can show a suppressed value. Nothing here carries an identifier: staging drops NHI and date of
 birth before any measure is computed.
+
+The board papers (PDFs) are their own asset: printing costs ~10 s of Chromium per national
+page, so a refresh renders the pages in seconds and the papers are printed when they are wanted
+(`slm run --papers`, `slm papers`, the UI) or each morning by the daemon, never beside a page
+they no longer match (render._write deletes them when the page changes).
 """
 
 from __future__ import annotations
 
-import os
-from contextlib import nullcontext
 from pathlib import Path
 
 import dagster as dg
@@ -18,8 +21,8 @@ from pipelines.commentary.page import commentary_tables
 from pipelines.config import SQL_DIR
 from pipelines.dashboards import build_dashboards
 from pipelines.dashboards.pack_inputs import pack_points, pack_targets
-from pipelines.dashboards.pdf import PdfPrinter
-from pipelines.defs.automation_conditions import REFRESH_WHEN_UPSTREAM_CHANGES
+from pipelines.dashboards.pdf import board_paper, print_pdfs
+from pipelines.defs.automation_conditions import PRINT_EACH_MORNING, REFRESH_WHEN_UPSTREAM_CHANGES
 from pipelines.defs.markdown import counts_table
 from pipelines.defs.resources import Warehouse
 from pipelines.defs.transform import measures_with_sql, periods_covered
@@ -81,17 +84,12 @@ def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
     # standard population used instead of the published one).
     notes = dict(measures.filter(pl.col("definition_note").is_not_null())
                  .group_by("measure_id").agg(pl.col("definition_note").last()).iter_rows())
-    # Board papers, beside each page, printed while the next page renders. SLM_PDFS=0 leaves
-    # them out (test runs that never open them).
-    printing = os.environ.get("SLM_PDFS", "1") != "0"
-    with PdfPrinter() if printing else nullcontext() as printer:
-        pages = build_dashboards(measures, equity, trend, dq, Path(warehouse.dashboards), as_of,
-                                 definition_notes=notes,
-                                 measure_order=[m.measure_id for m in measures_with_sql()],
-                                 targets=pack_targets(), points=points,
-                                 commentary=commentary, decomposition=decomposition,
-                                 initiative_panels=panels, on_page=printer.submit if printer else None)
-    pdfs = printer.results() if printer else []
+    pages = build_dashboards(measures, equity, trend, dq, Path(warehouse.dashboards), as_of,
+                             definition_notes=notes,
+                             measure_order=[m.measure_id for m in measures_with_sql()],
+                             targets=pack_targets(), points=points,
+                             commentary=commentary, decomposition=decomposition,
+                             initiative_panels=panels)
     index = next((p for p in pages if p.name == "index.html"), None)
     return dg.MaterializeResult(metadata={
         "rows": measures.height,
@@ -99,9 +97,30 @@ def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
         "definition_version": _versions(measures),
         "preview": dg.MetadataValue.md("\n".join(["| page |", "|---|"] + [f"| {p.name} |" for p in pages[:20]])),
         "pages": len(pages),
-        "pdfs": len(pdfs),
+        "board_papers_to_print": sum(not board_paper(p).is_file() for p in pages),
         "index": dg.MetadataValue.path(str(index)) if index else "none",
         "data_as_of": as_of,
+    })
+
+
+PAGES = dg.AssetKey("alt_dashboards")
+
+
+@dg.asset(group_name="publish", deps=[PAGES], kinds={"pdf"},
+          automation_condition=PRINT_EACH_MORNING,
+          description="Board papers: an A4 PDF of every ALT page, printed by headless Chromium "
+          "beside it. Only pages without a current PDF are printed (a changed page loses its old one).")
+def alt_board_papers(context, warehouse: Warehouse) -> dg.MaterializeResult:
+    pages = sorted(Path(warehouse.dashboards).glob("*.html"))
+    due = [page for page in pages if not board_paper(page).is_file()]
+    context.log.info(f"printing {len(due)} of {len(pages)} pages ({len(pages) - len(due)} already current)")
+    printed = print_pdfs(due)
+    return dg.MaterializeResult(metadata={
+        "path": dg.MetadataValue.path(str(warehouse.dashboards)),
+        "pages": len(pages),
+        "printed": len(printed),
+        "already_current": len(pages) - len(printed),
+        "preview": dg.MetadataValue.md("\n".join(["| printed |", "|---|"] + [f"| {p.name} |" for p in printed[:25]])),
     })
 
 
@@ -126,4 +145,4 @@ def _latest_label(measures: pl.DataFrame) -> str | None:
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    return dg.Definitions(assets=[measures_export, alt_dashboards])
+    return dg.Definitions(assets=[measures_export, alt_dashboards, alt_board_papers])

@@ -103,31 +103,3 @@ def test_the_command_line_lists_stale_outputs_as_not_updated(tmp_path, capsys):
     assert f"Export: {stale}" not in out
     assert f"NOT updated by this run (left from an earlier one): {stale}" in out
     assert "Dashboards written by this run (1 files)" in out and str(settings.dashboards / "index.html") in out
-
-
-def test_the_pdf_printer_prints_each_page_as_it_is_handed_over_in_order(tmp_path, monkeypatch):
-    """Chromium starts on a page while the next one renders (submit returns at once and the
-    print begins before the next page exists); results come back in submission order, and only
-    HTML pages are printed."""
-    import threading
-
-    from pipelines.dashboards import pdf
-
-    printing = {}
-
-    def fake_print(page, browser=None):
-        printing[page.name].set()
-        out = page.with_suffix(".pdf")
-        out.write_bytes(b"%PDF")
-        return out
-
-    monkeypatch.setattr(pdf, "print_pdf", fake_print)
-    with pdf.PdfPrinter(workers=2) as printer:
-        for i in range(5):
-            page = tmp_path / f"p{i}.html"
-            page.write_text("x")
-            printing[page.name] = threading.Event()
-            printer.submit(page)
-            assert printing[page.name].wait(timeout=30), "the page was not printed while the next rendered"
-        printer.submit(tmp_path / "data.csv")
-    assert [p.name for p in printer.results()] == [f"p{i}.pdf" for i in range(5)]

@@ -114,7 +114,6 @@ def run_ui_scenario(warehouse: Path, landing: Path, work: Path, timeouts: dict |
         f"      location_name: {LOCATION}\n", encoding="utf-8")
     env = {**os.environ, "DAGSTER_HOME": str(home), "SLM_DATA_DIR": str(data),
            "SLM_DASHBOARDS": str(work / "dashboards"), "SLM_SENSOR_INTERVAL_SECONDS": "5",
-           "SLM_PDFS": "0",  # nothing here opens the board papers; the refresh renders the pages
            "PYTHONPATH": str(PROJECT_ROOT),
            # A busy 2-core machine can take longer than gRPC's default 60 s to start a run.
            "DAGSTER_GRPC_TIMEOUT_SECONDS": "600"}

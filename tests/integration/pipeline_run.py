@@ -26,7 +26,6 @@ def pipeline_run(root, defects: list[str] | None = None, sources: list[str] | No
     mp = pytest.MonkeyPatch()
     mp.setenv("SLM_DATA_DIR", str(root / "data"))
     mp.setenv("SLM_DASHBOARDS", str(root / "dashboards"))
-    mp.setenv("SLM_PDFS", "0")  # the tests read the pages; tests/dashboards prints PDFs of them
     try:
         settings = Settings.from_env()
         generate(preset="small", out_dir=settings.landing, truth_dir=settings.truth, years=2,

@@ -180,6 +180,32 @@ def test_a_rejected_file_changes_no_measure_and_refreshes_only_the_pages(e2e):
     assert "empty file" in rejected[0]
 
 
+def test_the_refresh_leaves_the_board_papers_to_their_own_run(e2e, monkeypatch):
+    """`slm run` renders the pages and prints nothing; `slm papers` (print_papers) then prints a
+    PDF for each page, through the asset (Chromium itself: tests/dashboards/test_board_papers)."""
+    from pipelines.dashboards.pdf import board_paper
+    from pipelines.defs.launch import print_papers
+
+    pages = sorted(e2e["settings"].dashboards.glob("*.html"))
+    refreshed = {e.asset_key.to_user_string() for r in e2e["runs"]
+                 for e in r.result.get_asset_materialization_events()}
+    assert "alt_dashboards" in refreshed and "alt_board_papers" not in refreshed
+    assert len(pages) >= 2 and list(e2e["settings"].dashboards.glob("*.pdf")) == []
+
+    def fake_print(page, browser=None):
+        board_paper(page).write_bytes(b"%PDF")
+        return board_paper(page)
+
+    monkeypatch.setattr("pipelines.dashboards.pdf.print_pdf", fake_print)
+    try:
+        run = print_papers(e2e["definitions"], e2e["instance"])
+        assert run.success
+        assert sorted(p.with_suffix(".html") for p in e2e["settings"].dashboards.glob("*.pdf")) == pages
+    finally:
+        for pdf in e2e["settings"].dashboards.glob("*.pdf"):
+            pdf.unlink()
+
+
 def test_unit_records_reconcile_with_the_newest_ministry_release(e2e):
     """The generator's newest release restates history from the same unit records, so every
     district and the derived national line must agree within tolerance."""
