@@ -4,12 +4,12 @@ export DAGSTER_HOME := $(CURDIR)
 export BROWSER_PATH ?= /usr/bin/chromium
 PY := .venv/bin/python
 
-.PHONY: setup demo test ui generate run status report bench bench-validation lint clean
+.PHONY: setup demo test ui generate run papers status report bench bench-validation lint clean
 
 setup:
 	@scripts/bootstrap.sh
 
-demo: setup   ## national synthetic data → DuckDB → contracts → measures → dashboards
+demo: setup   ## national synthetic data → DuckDB → contracts → measures → dashboards → board papers
 	@$(PY) -m pipelines.cli demo --preset national --years 5
 
 test: setup
@@ -24,6 +24,9 @@ generate: setup
 
 run: setup
 	@$(PY) -m pipelines.cli run
+
+papers: setup  ## board-paper PDFs of the pages that changed since they were last printed
+	@$(PY) -m pipelines.cli papers
 
 status: setup
 	@$(PY) -m pipelines.cli status
