@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -24,6 +25,19 @@ class LandingFile:
 
 
 def sha256_of(path: Path, chunk: int = 1 << 20) -> str:
+    """The file's content hash, read once per process while the file stays as it is.
+
+    One `slm run` looks at the landing folder three times (the scan, each raw asset, the closing
+    summary) and the daemon's sensor every minute: 1.4 GB of national extracts took ~1.8 s to hash
+    each time. The key holds the inode and ctime as well as size and mtime: ctime cannot be set
+    back by a copy that preserves times (`cp -p`, rsync), so a changed file is always hashed again.
+    """
+    st = path.stat()
+    return _sha256(path.resolve(), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns, chunk)
+
+
+@lru_cache(maxsize=4096)
+def _sha256(path: Path, _dev: int, _ino: int, _size: int, _mtime: int, _ctime: int, chunk: int) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while block := fh.read(chunk):
