@@ -7,7 +7,6 @@ always the sum of at least two hidden parts (decomposition._suppress).
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import polars as pl
 
 from pipelines.dashboards.figure_spec import FigureSpec
@@ -24,7 +23,7 @@ DECOMPOSITION_TITLES = {
 
 def waterfall_figure(parts: pl.DataFrame, *, title: str, unit: str, period_label: str,
                      previous_label: str, decimals: int = 1,
-                     lower_is_better: bool = True) -> go.Figure:
+                     lower_is_better: bool = True) -> FigureSpec:
     """`parts`: the marts.change_decomposition rows of one district × measure × decomposition ×
     period_end."""
     if parts.is_empty():
@@ -69,4 +68,4 @@ def waterfall_figure(parts: pl.DataFrame, *, title: str, unit: str, period_label
         title={"text": title}, yaxis={"range": [max(0.0, low - pad), high + pad], "title": {"text": unit}},
         showlegend=False, template="plotly_white", margin={"l": 60, "r": 20, "t": 60, "b": 120}, height=420,
     )
-    return fig.build()
+    return fig

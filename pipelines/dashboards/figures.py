@@ -1,4 +1,5 @@
-"""Pure figure builders: polars frames in, go.Figure out. No I/O, no randomness.
+"""Pure figure builders: polars frames in, FigureSpec out (`.build()` is the validated go.Figure).
+No I/O, no randomness.
 
 Every builder normalises its input first (frames.normalise_*), so suppressed or withheld values
 are blanked before any trace is made, even if a caller passes raw mart rows.
@@ -91,7 +92,7 @@ def trend_figure(
     measures: pl.DataFrame,
     trend: pl.DataFrame | None = None,
     national: pl.DataFrame | None = None,
-) -> go.Figure:
+) -> FigureSpec:
     """Trend by equity group for one district × measure × breakdown.
 
     measures: marts.measures rows for that series (all groups, all periods).
@@ -211,7 +212,7 @@ def trend_figure(
         rangemode="normal" if "score" in unit_lower else "tozero",
         tickformat=",",
     ))
-    return fig.build()
+    return fig
 
 
 def _mark_withheld(fig: FigureSpec, m: pl.DataFrame) -> None:
@@ -265,7 +266,7 @@ FOREST_SYMBOLS = {"better": "circle", "similar": "circle-open", "worse": "square
                   "lower": "triangle-down", "higher": "triangle-up"}  # shape as well as colour
 
 
-def forest_figure(latest: pl.DataFrame) -> go.Figure:
+def forest_figure(latest: pl.DataFrame) -> FigureSpec:
     """Latest total value by district with CIs, against the national value (district 000).
 
     latest: marts.measures rows for one measure × breakdown × period_end; only group "total" is
@@ -333,7 +334,7 @@ def forest_figure(latest: pl.DataFrame) -> go.Figure:
                    range=[-0.6, len(labels) - 0.4], showgrid=True, ticklabelstandoff=6),
         xaxis=dict(title=dict(text=_axis_title(unit)), tickformat=","),
     )
-    return fig.build()
+    return fig
 
 
 EQUITY_GROUPS = ("maori", "pacific")
@@ -355,7 +356,7 @@ def equity_figure(
     district_names: Mapping[str, str],
     measure_name: str = "",
     period_label: str = "",
-) -> go.Figure:
+) -> FigureSpec:
     """Māori and Pacific rate ratios (vs non-Māori non-Pacific) by district, log axis, line at 1.
 
     equity: marts.equity rows for one measure × breakdown × period_end. Suppressed ratios are
@@ -416,4 +417,4 @@ def equity_figure(
     lo_x, hi_x = math.log10(min(xs)) - 0.05, math.log10(max(xs)) + 0.05
     fig.update_layout(xaxis=dict(type="log", range=[lo_x, hi_x],
                                  title=dict(text="Rate ratio (log scale; 1 = no difference)")))
-    return fig.build()
+    return fig

@@ -1,6 +1,6 @@
 """Figures of the ALT pack: the Fingertips spine chart and the SPC chart with its milestone.
 
-Pure builders (frames in, go.Figure out), on the same template as figures.py.
+Pure builders (frames in, FigureSpec out), on the same template as figures.py.
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import plotly.graph_objects as go
 import polars as pl
 
 from pipelines.dashboards import palette as pal
@@ -69,7 +68,7 @@ def spine_rows(latest: pl.DataFrame, code: str) -> list[dict]:
     return rows
 
 
-def spine_figure(rows: list[dict], district_name: str) -> go.Figure:
+def spine_figure(rows: list[dict], district_name: str) -> FigureSpec:
     """Fingertips area-profile spine chart: one bar per measure, New Zealand at the centre."""
     fig = FigureSpec()
     labels = [r["label"] for r in rows]
@@ -104,7 +103,7 @@ def spine_figure(rows: list[dict], district_name: str) -> go.Figure:
         xaxis=dict(range=[-0.02, 1.02], tickmode="array", tickvals=[0, 0.5, 1],
                    ticktext=["Worst", "New Zealand", "Best"], showgrid=False),
     )
-    return fig.build()
+    return fig
 
 
 SPC_POINT_COLOURS = {
@@ -121,7 +120,7 @@ def _quarter_end(label: str) -> str:
 def spc_figure(
     headline: pl.DataFrame, chart: pl.DataFrame | None, milestones: Sequence[dict],
     title: str, point_kind: str, projection: dict | None = None,
-) -> go.Figure:
+) -> FigureSpec:
     """The rolling headline line, the SPC chart over non-overlapping points, and milestones.
 
     headline: normalised total rows of one district's headline series. chart: pipelines.stats.spc
@@ -194,4 +193,4 @@ def spc_figure(
     )
     fig.update_layout(xaxis=dict(type="date", title=dict(text="Period ending")),
                       yaxis=dict(title=dict(text=_axis_title(unit)), tickformat=","))
-    return fig.build()
+    return fig

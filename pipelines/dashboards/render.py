@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from markupsafe import Markup
 
 from pipelines.dashboards import palette as pal
+from pipelines.dashboards.figure_spec import FigureSpec
 from pipelines.dashboards.figures import equity_figure, forest_figure, trend_figure
 from pipelines.dashboards.frames import (
     DQ_COLUMNS,
@@ -66,7 +67,7 @@ def _env(templates_dir: Path) -> Environment:
     )
 
 
-def figure_html(fig: go.Figure, div_id: str) -> Markup:
+def figure_html(fig: go.Figure | FigureSpec, div_id: str) -> Markup:
     """A figure fragment without plotly.js; the page inlines the library once."""
     config = {**PLOTLY_CONFIG, "toImageButtonOptions": {"filename": div_id, "scale": 2}}
     return Markup(
@@ -136,7 +137,7 @@ def district_context(
             trend = t.filter(key & (pl.col("district_code") == code))
             eq = e.filter(key & (pl.col("district_code") == code))
             fig = trend_figure(rows, trend, national.filter(key))
-            plotted = {tr.legendgroup for tr in fig.data if tr.legendgroup}
+            plotted = {tr["legendgroup"] for tr in fig.data if tr.get("legendgroup")}
             has_group_trace = bool(plotted)
             groups = sorted(rows.get_column("group_id").unique().to_list(), key=pal.group_sort_key)
             series.append({

@@ -124,7 +124,7 @@ def test_small_counts_are_suppressed_with_a_second_part_so_the_total_cannot_give
     published = published_decomposition(parts)
     assert published.filter(pl.col("suppressed"))["contribution"].null_count() == 2
     fig = waterfall_figure(published, title="ASH", unit="per 100,000", period_label="Year to Dec 2025",
-                           previous_label="Year to Dec 2024")
+                           previous_label="Year to Dec 2024").build()
     assert "parts suppressed (small counts)" in list(fig.data[0].x)
 
 

@@ -77,7 +77,7 @@ def test_screenshots_are_written(pages):
 
 
 def test_export_png_with_system_chromium(tmp_path, tiny_series):
-    fig = trend_figure(tiny_series[0], tiny_series[2])
+    fig = trend_figure(tiny_series[0], tiny_series[2]).build()
     written = export_png([fig], [tmp_path / "trend.png"])
     assert written == [tmp_path / "trend.png"]
     assert written[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -11,7 +11,7 @@ from pipelines.dashboards import export, trend_figure
 
 def test_export_png_skips_with_a_message_when_no_browser(monkeypatch, tmp_path, caplog, tiny_series):
     monkeypatch.setattr(export, "find_browser", lambda: None)
-    fig = trend_figure(tiny_series[0])
+    fig = trend_figure(tiny_series[0]).build()
     with caplog.at_level(logging.WARNING):
         assert export.export_png([fig], [tmp_path / "x.png"]) == []
     assert "PNG export skipped: no Chromium found" in caplog.text
@@ -28,7 +28,7 @@ def test_export_png_skips_when_kaleido_fails(monkeypatch, tmp_path, caplog, tiny
     monkeypatch.setattr(pio, "write_images", boom)
     monkeypatch.delenv("BROWSER_PATH", raising=False)
     with caplog.at_level(logging.WARNING):
-        assert export.export_png([trend_figure(tiny_series[0])], [tmp_path / "x.png"]) == []
+        assert export.export_png([trend_figure(tiny_series[0]).build()], [tmp_path / "x.png"]) == []
     assert "kaleido failed with RuntimeError" in caplog.text
     assert "BROWSER_PATH" not in __import__("os").environ  # restored
 

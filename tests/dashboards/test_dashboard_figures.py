@@ -40,7 +40,7 @@ def _all_x(fig):
 
 def test_trend_has_one_line_and_band_per_group_in_palette_order(tiny_series):
     measures, equity, trend = tiny_series
-    fig = trend_figure(measures, trend)
+    fig = trend_figure(measures, trend).build()
     assert [t.name for t in _lines(fig)] == LINE_NAMES
     bands = [t for t in fig.data if t.fill == "toself"]
     assert [t.legendgroup for t in bands] == [t.legendgroup for t in _lines(fig)]
@@ -52,7 +52,7 @@ def test_trend_has_one_line_and_band_per_group_in_palette_order(tiny_series):
 
 
 def test_trend_optional_groups_start_hidden_with_their_bands(tiny_series):
-    fig = trend_figure(tiny_series[0], tiny_series[2])
+    fig = trend_figure(tiny_series[0], tiny_series[2]).build()
     visible = {t.legendgroup: t.visible for t in fig.data}
     assert visible["asian"] == "legendonly"
     assert visible["european_other"] == "legendonly"
@@ -63,7 +63,7 @@ def test_trend_optional_groups_start_hidden_with_their_bands(tiny_series):
 
 def test_trend_ci_band_encloses_the_line(tiny_series):
     measures = tiny_series[0]
-    fig = trend_figure(measures)
+    fig = trend_figure(measures).build()
     band = next(t for t in fig.data if t.fill == "toself" and t.legendgroup == "total")
     line = next(t for t in _lines(fig) if t.legendgroup == "total")
     ys = [y for y in line.y if y is not None]
@@ -76,7 +76,7 @@ def test_trend_ci_band_encloses_the_line(tiny_series):
 def test_trend_never_plots_suppressed_or_withheld_values(tiny_series):
     measures, _, trend = tiny_series
     ends = quarter_ends(4)
-    fig = trend_figure(measures, trend)
+    fig = trend_figure(measures, trend).build()
     assert SENTINEL not in _all_y(fig)
     assert not any(math.isclose(y, SENTINEL, abs_tol=2) for y in _all_y(fig))
     assert not SENTINEL_RE.search(fig.to_json())
@@ -89,7 +89,7 @@ def test_trend_never_plots_suppressed_or_withheld_values(tiny_series):
 
 
 def test_trend_marks_withheld_period(tiny_series):
-    fig = trend_figure(tiny_series[0])
+    fig = trend_figure(tiny_series[0]).build()
     withheld_x = quarter_ends(4)[2].isoformat()
     assert [s.x0 for s in fig.layout.shapes] == [withheld_x]
     assert [a.text for a in fig.layout.annotations] == ["withheld"]
@@ -97,7 +97,7 @@ def test_trend_marks_withheld_period(tiny_series):
 
 def test_trend_special_cause_ring_carries_the_rule(tiny_series):
     measures, _, trend = tiny_series
-    fig = trend_figure(measures, trend)
+    fig = trend_figure(measures, trend).build()
     ring = next(t for t in fig.data if t.marker and t.marker.symbol == "circle-open")
     assert ring.legendgroup == "maori"
     assert list(ring.x) == [quarter_ends(4)[3].isoformat()]
@@ -114,7 +114,7 @@ def test_trend_no_ring_on_a_suppressed_point(tiny_series):
         .otherwise(pl.col("point_type"))
         .alias("point_type")
     )
-    fig = trend_figure(measures, trend)
+    fig = trend_figure(measures, trend).build()
     rings = [t for t in fig.data if t.marker and t.marker.symbol == "circle-open"]
     assert [t.legendgroup for t in rings] == ["maori"]
 
@@ -124,21 +124,21 @@ def test_trend_drops_groups_with_nothing_publishable(tiny_series):
         pl.when(pl.col("group_id") == "asian").then(True).otherwise(pl.col("suppressed"))
         .alias("suppressed")
     )
-    fig = trend_figure(measures)
+    fig = trend_figure(measures).build()
     assert "asian" not in {t.legendgroup for t in fig.data}
     for t in fig.data:  # no NaN-only traces
         assert any(y is not None and math.isfinite(y) for y in t.y), t.name
 
 
 def test_trend_ticks_sit_on_period_ends(tiny_series):
-    fig = trend_figure(tiny_series[0])
+    fig = trend_figure(tiny_series[0]).build()
     assert list(fig.layout.xaxis.tickvals) == [d.isoformat() for d in quarter_ends(4)]
     assert list(fig.layout.xaxis.ticktext) == ["Sep 2024", "Dec 2024", "Mar 2025", "Jun 2025"]
 
 
 def test_trend_thins_ticks_but_keeps_the_latest():
     ends = quarter_ends(20)
-    fig = trend_figure(measures_frame([measure_row(period_end=e) for e in ends]))
+    fig = trend_figure(measures_frame([measure_row(period_end=e) for e in ends])).build()
     ticks = list(fig.layout.xaxis.tickvals)
     assert len(ticks) <= 12 and ticks[-1] == ends[-1].isoformat()
 
@@ -150,7 +150,7 @@ def test_trend_adds_dashed_national_line():
         [measure_row(period_end=e, district_code="000", district_name="New Zealand", value=450.0)
          for e in ends]
     )
-    fig = trend_figure(district, None, national)
+    fig = trend_figure(district, None, national).build()
     nz = [t for t in fig.data if t.name == "New Zealand (total)"]
     assert len(nz) == 1 and nz[0].line.dash == "dash" and list(nz[0].y) == [450.0] * 3
 
@@ -188,7 +188,7 @@ def _forest_frame() -> pl.DataFrame:
 
 
 def test_forest_colours_districts_against_the_national_value():
-    fig = forest_figure(_forest_frame())
+    fig = forest_figure(_forest_frame()).build()
     by_name = {t.name: list(t.y) for t in fig.data}
     assert by_name == {
         "Better than New Zealand": ["Auckland"],
@@ -200,7 +200,7 @@ def test_forest_colours_districts_against_the_national_value():
 
 
 def test_forest_keeps_suppressed_and_withheld_districts_as_labelled_empty_rows():
-    fig = forest_figure(_forest_frame())
+    fig = forest_figure(_forest_frame()).build()
     cats = list(fig.layout.yaxis.categoryarray)
     assert "Tairāwhiti (s)" in cats and "West Coast (withheld)" in cats
     assert SENTINEL not in _all_x(fig)
@@ -208,7 +208,7 @@ def test_forest_keeps_suppressed_and_withheld_districts_as_labelled_empty_rows()
 
 
 def test_forest_direction_flips_for_higher_is_better():
-    fig = forest_figure(_forest_frame().with_columns(pl.lit("higher_is_better").alias("direction")))
+    fig = forest_figure(_forest_frame().with_columns(pl.lit("higher_is_better").alias("direction"))).build()
     by_name = {t.name: list(t.y) for t in fig.data}
     assert by_name["Better than New Zealand"] == ["Northland"]
 
@@ -217,7 +217,7 @@ def test_forest_and_rug_share_one_comparison():
     """One implementation (comparisons.compare_with_benchmark): the forest's legend says the same
     judgement as the tartan rug and the first page, for every district."""
     frame = _forest_frame()
-    fig = forest_figure(frame)
+    fig = forest_figure(frame).build()
     rows = normalise_measures(frame).filter(pl.col("group_id") == "total")
     nz = rows.filter(pl.col("district_code") == "000").item(0, "value")
     names = {"better": "Better than New Zealand", "similar": "Not different from New Zealand",
@@ -231,7 +231,7 @@ def test_forest_and_rug_share_one_comparison():
 
 
 def test_forest_without_polarity_says_higher_or_lower():
-    fig = forest_figure(_forest_frame().with_columns(pl.lit(None, pl.String).alias("direction")))
+    fig = forest_figure(_forest_frame().with_columns(pl.lit(None, pl.String).alias("direction"))).build()
     by_name = {t.name: list(t.y) for t in fig.data}
     assert by_name == {"Not different from New Zealand": ["Waitematā"],
                        "Lower than New Zealand": ["Auckland"], "Higher than New Zealand": ["Northland"]}
@@ -252,7 +252,7 @@ def _equity_frame() -> pl.DataFrame:
 
 def test_equity_plots_maori_and_pacific_on_a_log_axis_with_reference_at_one():
     names = {"011": "Northland", "021": "Waitematā", "022": "Auckland"}
-    fig = equity_figure(_equity_frame(), names, "ASH 0–4", "2025Q2")
+    fig = equity_figure(_equity_frame(), names, "ASH 0–4", "2025Q2").build()
     assert [t.name for t in fig.data] == ["Māori", "Pacific"]
     assert fig.layout.xaxis.type == "log"
     assert fig.layout.shapes[0].x0 == 1
@@ -266,7 +266,7 @@ def test_equity_plots_maori_and_pacific_on_a_log_axis_with_reference_at_one():
 
 
 def test_trend_inputs_may_be_empty_trend_frame(tiny_series):
-    fig = trend_figure(tiny_series[0], frame([], TREND_SCHEMA))
+    fig = trend_figure(tiny_series[0], frame([], TREND_SCHEMA)).build()
     assert not [t for t in fig.data if t.marker and t.marker.symbol == "circle-open"]
 
 

@@ -36,3 +36,51 @@ def test_a_template_named_or_given_as_an_object_comes_out_whole():
         spec = FigureSpec()
         spec.update_layout(template=template, height=420)
         assert spec.build().to_dict() == go.Figure(layout=dict(template=template, height=420)).to_dict()
+
+
+def test_every_figure_on_the_pack_pages_validates_and_is_written_as_validated(tmp_path, monkeypatch):
+    """The pages write FigureSpecs without building a go.Figure. On a whole pack (six SLMs,
+    milestones, SPC points: trend, forest, equity, spine and SPC charts), every such figure must
+    pass plotly's validation, and the figure JSON written must equal what the validated figure
+    writes (parsed: key order may differ, values may not)."""
+    import json
+    import re
+
+    from conftest import synthetic_marts
+    from test_pack_browser import SIX, _quarterly
+
+    from pipelines.dashboards import build_dashboards, render
+    from pipelines.dashboards.targets import EXAMPLE_TARGETS, load_targets
+
+    specs = []
+    real = render.figure_html
+
+    def recording(fig, div_id):
+        if isinstance(fig, FigureSpec):
+            specs.append((div_id, fig))
+        return real(fig, div_id)
+
+    monkeypatch.setattr(render, "figure_html", recording)
+    measures, equity, trend, dq = synthetic_marts(n_districts=4, n_quarters=14, all_six=True)
+    build_dashboards(measures, equity, trend, dq, tmp_path, "2025Q2",
+                     targets=load_targets(EXAMPLE_TARGETS, SIX),
+                     points=_quarterly(["011", "021", "022", "023", "000"]))
+    kinds = {div_id.split("-")[0] if not div_id.startswith("pack-") else div_id.split("-")[1]
+             for div_id, _ in specs}
+    assert {"trend", "forest", "equity", "spine", "spc"} <= kinds
+
+    def figure_json(html: str) -> list:
+        call = re.search(r'Plotly\.newPlot\(\s*"[^"]+",\s*', html)
+        decoder, at, args = json.JSONDecoder(), call.end(), []
+        for _ in range(2):                      # data, layout
+            value, at = decoder.raw_decode(html, at)
+            args.append(value)
+            at = html.index(",", at) + 1 if len(args) < 2 else at
+            while html[at] in " \n":
+                at += 1
+        return args
+
+    for div_id, spec in specs:
+        validated = spec.build()                # raises on anything plotly refuses
+        kwargs = dict(full_html=False, include_plotlyjs=False, div_id=div_id)
+        assert figure_json(spec.to_html(**kwargs)) == figure_json(validated.to_html(**kwargs)), div_id
