@@ -15,7 +15,7 @@ from typing import Any
 
 from open_data_contract_standard.model import DataQuality, OpenDataContractStandard
 
-from pipelines.config import CONTRACTS_DIR, REFERENCE_DIR
+from pipelines.config import CONTRACTS_DIR, REFERENCE_DIR, load_yaml
 from pipelines.contracts import codesets
 from pipelines.contracts.model import (
     DATASET,
@@ -54,7 +54,7 @@ def load_contract(
 def _parse(text: str, path: str, reference_dir: str) -> Contract:
     where = Path(path).name
     try:
-        odcs = OpenDataContractStandard.from_string(text)
+        odcs = OpenDataContractStandard(**load_yaml(text))
     except Exception as exc:  # pydantic / YAML errors: keep the message, add the file
         raise ContractError(f"{where}: not a valid ODCS contract: {exc}") from exc
     source_id = odcs.id or ""

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import yaml
 
-from pipelines.config import MEASURES_FILE, SQL_DIR
+from pipelines.config import MEASURES_FILE, SQL_DIR, load_yaml
 
 log = logging.getLogger(__name__)
 STATISTICS_DIR = Path(__file__).resolve().parent / "cell_statistics"
@@ -89,7 +88,7 @@ class MeasureConfig:
 
 
 def load_config(path: Path = MEASURES_FILE) -> MeasureConfig:
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    raw = load_yaml(Path(path).read_text(encoding="utf-8"))
     defaults = raw.get("defaults", {})
     candidates = {mid: Measure(mid, _everywhere(body, defaults)) for mid, body in raw["measures"].items()}
     # A measure listed in another's `also_publish` is computed by that measure's SQL file.
