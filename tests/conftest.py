@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from pipelines.reference import load_reference
 from pipelines.warehouse import connect
+
+# Pages render in one process in the suite: `make test` keeps both cores busy with two workers
+# already, and a page worker costs ~3 s of imports. The parallel path is tested on its own
+# (tests/dashboards/test_page_workers.py: the same bytes with two workers as with one).
+os.environ.setdefault("SLM_PAGE_WORKERS", "1")
 
 
 @pytest.fixture

@@ -6,8 +6,11 @@ div id, so two runs over the same data write byte-identical files.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -39,6 +42,7 @@ from pipelines.dashboards.targets import empty_targets
 from pipelines.output_files import write_text_atomic
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+PAGE_WORKERS_ENV = "SLM_PAGE_WORKERS"
 
 # What the data cannot say about an incomplete definition (measures.yaml comments, addendum §1).
 
@@ -56,6 +60,7 @@ def _plotlyjs() -> Markup:
     return Markup(get_plotlyjs())
 
 
+@cache
 def _env(templates_dir: Path) -> Environment:
     return Environment(
         loader=FileSystemLoader(str(templates_dir)),
@@ -235,52 +240,112 @@ def build_dashboards(
     commentary: pl.DataFrame | None = None,
     decomposition: pl.DataFrame | None = None,
     initiative_panels: Mapping[str, Sequence[Markup]] | None = None,
+    workers: int | None = None,
 ) -> list[Path]:
     """Write one HTML page per district plus index.html into out_dir; return the paths written.
 
     District pages come first (sorted by district code), index.html last. Each opens with the
     ALT pack's first page (pack.py): targets are the validated milestones (targets.py), points
     the non-overlapping quarterly values for SPC (quarterly.py); both optional. A page whose
-    text changed loses the board paper printed from it (see _write).
+    text changed loses the board paper printed from it (see _write). District pages render in
+    `workers` processes (default: page_workers); the pages are the same whatever the number.
     """
     targets = empty_targets() if targets is None else targets
     m, e, t = normalise_measures(measures), normalise_equity(equity), normalise_trend(trend)
-    notes = definition_notes or {}  # measures.yaml → definition_note, passed in by the caller
     tdir = Path(templates_dir) if templates_dir else TEMPLATES_DIR
-    env = _env(tdir)
-    base = {
-        "as_of_label": as_of_label,
-        "css": Markup((tdir / "dashboard.css").read_text(encoding="utf-8")),
-        "plotlyjs": _plotlyjs(),
-        "dq": _dq_context(dq),
-        "colours": {g: pal.group_colour(g) for g in m.get_column("group_id").unique().to_list()},
-    }
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-
+    inputs = _PageInputs(
+        base={
+            "as_of_label": as_of_label,
+            "css": Markup((tdir / "dashboard.css").read_text(encoding="utf-8")),
+            "dq": _dq_context(dq),
+            "colours": {g: pal.group_colour(g) for g in m.get_column("group_id").unique().to_list()},
+        },
+        templates_dir=tdir, out_dir=out_dir, m=m, e=e, t=t,
+        notes=dict(definition_notes or {}),  # measures.yaml → definition_note, from the caller
+        measure_order=tuple(measure_order), targets=targets, points=points,
+        commentary=commentary, decomposition=decomposition, panels=dict(initiative_panels or {}),
+    )
     districts = sorted(
         m.filter(pl.col("district_code") != NATIONAL_CODE)
         .select("district_code", "district_name")
         .unique()
         .iter_rows()
     )
-    written: list[Path] = []
-    page = env.get_template("district.html.j2")
-    for code, name in districts:
-        path = out_dir / district_file_name(code, name)
-        ctx = district_context(code, m, e, t, notes, measure_order, commentary, decomposition)
-        ctx["pack"] = _with_commentary(district_pack(code, name, m, e, points, targets, figure_html),
-                                       commentary, code)
-        _write(path, page.render(**base, **ctx,
-                                 initiative_panels=(initiative_panels or {}).get(code, [])))
-        written.append(path)
-    index = out_dir / "index.html"
-    ctx = index_context(m, e, districts, notes, measure_order)
-    ctx["pack"] = _with_commentary(national_pack(m, e, points, targets, districts, figure_html),
-                                   commentary, NATIONAL_CODE)
-    _write(index, env.get_template("index.html.j2").render(**base, **ctx))
-    written.append(index)
-    return written
+    workers = page_workers(len(districts)) if workers is None else max(1, min(workers, len(districts)))
+    if workers == 1:
+        written = [inputs.district_page(code, name) for code, name in districts]
+        return [*written, inputs.index_page(districts)]
+    # District pages are independent: each worker process gets the inputs once, renders whole
+    # pages and writes them; this process renders the national page meanwhile. Spawned, not
+    # forked: polars' and DuckDB's thread pools are not safe to fork.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_start_worker, initargs=(inputs,)) as pool:
+        futures = [pool.submit(_district_page_in_worker, code, name) for code, name in districts]
+        index = inputs.index_page(districts)
+        return [*(f.result() for f in futures), index]
+
+
+def page_workers(pages: int) -> int:
+    """SLM_PAGE_WORKERS (default 2: this machine's cores), never more than there are pages."""
+    wanted = int(os.environ.get(PAGE_WORKERS_ENV, "2"))
+    return max(1, min(wanted, os.cpu_count() or 1, pages))
+
+
+@dataclass(frozen=True)
+class _PageInputs:
+    """What the pages are rendered from; handed once to each page worker (plotly.js is not in
+    `base`: every process reads its own copy instead of receiving 4.8 MB)."""
+    base: dict
+    templates_dir: Path
+    out_dir: Path
+    m: pl.DataFrame
+    e: pl.DataFrame
+    t: pl.DataFrame
+    notes: Mapping[str, str]
+    measure_order: tuple[str, ...]
+    targets: pl.DataFrame
+    points: pl.DataFrame | None
+    commentary: pl.DataFrame | None
+    decomposition: pl.DataFrame | None
+    panels: Mapping[str, Sequence[Markup]]
+
+    def district_page(self, code: str, name: str) -> Path:
+        path = self.out_dir / district_file_name(code, name)
+        ctx = district_context(code, self.m, self.e, self.t, self.notes, self.measure_order,
+                               self.commentary, self.decomposition)
+        ctx["pack"] = _with_commentary(
+            district_pack(code, name, self.m, self.e, self.points, self.targets, figure_html),
+            self.commentary, code)
+        _write(path, self._template("district.html.j2").render(
+            **self.base, plotlyjs=_plotlyjs(), **ctx, initiative_panels=self.panels.get(code, [])))
+        return path
+
+    def index_page(self, districts: list[tuple[str, str]]) -> Path:
+        path = self.out_dir / "index.html"
+        ctx = index_context(self.m, self.e, districts, self.notes, self.measure_order)
+        ctx["pack"] = _with_commentary(
+            national_pack(self.m, self.e, self.points, self.targets, districts, figure_html),
+            self.commentary, NATIONAL_CODE)
+        _write(path, self._template("index.html.j2").render(**self.base, plotlyjs=_plotlyjs(), **ctx))
+        return path
+
+    def _template(self, name: str):
+        return _env(self.templates_dir).get_template(name)
+
+
+_WORKER_INPUTS: _PageInputs | None = None
+
+
+def _start_worker(inputs: _PageInputs) -> None:
+    global _WORKER_INPUTS
+    _WORKER_INPUTS = inputs
+
+
+def _district_page_in_worker(code: str, name: str) -> Path:
+    assert _WORKER_INPUTS is not None, "page worker started without its inputs"
+    return _WORKER_INPUTS.district_page(code, name)
 
 
 def _write(path: Path, html: str) -> None:

@@ -64,7 +64,7 @@ def test_every_figure_on_the_pack_pages_validates_and_is_written_as_validated(tm
     measures, equity, trend, dq = synthetic_marts(n_districts=4, n_quarters=14, all_six=True)
     build_dashboards(measures, equity, trend, dq, tmp_path, "2025Q2",
                      targets=load_targets(EXAMPLE_TARGETS, SIX),
-                     points=_quarterly(["011", "021", "022", "023", "000"]))
+                     points=_quarterly(["011", "021", "022", "023", "000"]), workers=1)
     kinds = {div_id.split("-")[0] if not div_id.startswith("pack-") else div_id.split("-")[1]
              for div_id, _ in specs}
     assert {"trend", "forest", "equity", "spine", "spc"} <= kinds
