@@ -6,10 +6,8 @@ div id, so two runs over the same data write byte-identical files.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -36,6 +34,7 @@ from pipelines.dashboards.frames import (
     slugify,
 )
 from pipelines.dashboards.pack import district_pack, national_pack
+from pipelines.dashboards.page_workers import render_in_workers
 from pipelines.dashboards.pdf import board_paper
 from pipelines.dashboards.tables import dq_rows, dq_summary, headline_value, latest_table, withheld_periods
 from pipelines.dashboards.targets import empty_targets
@@ -277,14 +276,9 @@ def build_dashboards(
     if workers == 1:
         written = [inputs.district_page(code, name) for code, name in districts]
         return [*written, inputs.index_page(districts)]
-    # District pages are independent: each worker process gets the inputs once, renders whole
-    # pages and writes them; this process renders the national page meanwhile. Spawned, not
-    # forked: polars' and DuckDB's thread pools are not safe to fork.
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_start_worker, initargs=(inputs,)) as pool:
-        futures = [pool.submit(_district_page_in_worker, code, name) for code, name in districts]
-        index = inputs.index_page(districts)
-        return [*(f.result() for f in futures), index]
+    # District pages are independent: worker processes render them (page_workers.py) while
+    # this one renders the national page.
+    return render_in_workers(inputs, districts, workers, lambda: inputs.index_page(districts))
 
 
 def page_workers(pages: int) -> int:
@@ -333,19 +327,6 @@ class _PageInputs:
 
     def _template(self, name: str):
         return _env(self.templates_dir).get_template(name)
-
-
-_WORKER_INPUTS: _PageInputs | None = None
-
-
-def _start_worker(inputs: _PageInputs) -> None:
-    global _WORKER_INPUTS
-    _WORKER_INPUTS = inputs
-
-
-def _district_page_in_worker(code: str, name: str) -> Path:
-    assert _WORKER_INPUTS is not None, "page worker started without its inputs"
-    return _WORKER_INPUTS.district_page(code, name)
 
 
 def _write(path: Path, html: str) -> None:
