@@ -201,6 +201,14 @@ def test_the_refresh_leaves_the_board_papers_to_their_own_run(e2e, monkeypatch):
         run = print_papers(e2e["definitions"], e2e["instance"])
         assert run.success
         assert sorted(p.with_suffix(".html") for p in e2e["settings"].dashboards.glob("*.pdf")) == pages
+        for pdf in e2e["settings"].dashboards.glob("*.pdf"):
+            pdf.unlink()
+        # `slm run --papers` (and `slm demo`) with nothing new: the papers alone, in one refresh run
+        runs = run_pending(e2e["definitions"], e2e["instance"], e2e["settings"], papers=True)
+        assert [(r.job_name, r.success) for r in runs] == [(REFRESH_JOB, True)]
+        assert {e.asset_key.to_user_string() for e in runs[0].result.get_asset_materialization_events()} \
+            == {"alt_board_papers"}
+        assert sorted(p.with_suffix(".html") for p in e2e["settings"].dashboards.glob("*.pdf")) == pages
     finally:
         for pdf in e2e["settings"].dashboards.glob("*.pdf"):
             pdf.unlink()
