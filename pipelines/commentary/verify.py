@@ -44,13 +44,13 @@ def numbers_untraced(drafts: pl.DataFrame, facts: pl.DataFrame) -> list[str]:
 
 
 def facts_unmatched(facts: pl.DataFrame, measures: pl.DataFrame, equity: pl.DataFrame) -> list[str]:
-    m = normalise_measures(measures)
-    e = normalise_equity(equity)
+    m = _Cells(normalise_measures(measures))
+    e = _Cells(normalise_equity(equity))
     problems = []
     for f in facts.iter_rows(named=True):
         where = f"fact {f['fact_id']}"
         if f["source"] == MEASURES:
-            cell = _cell(m, f["source_district"], f["measure_id"], f["period_end"], f["group_id"],
+            cell = m.get(f["source_district"], f["measure_id"], f["period_end"], f["group_id"],
                          f["breakdown"])
             if cell is None:
                 problems.append(f"{where}: no cell in marts.measures")
@@ -66,7 +66,7 @@ def facts_unmatched(facts: pl.DataFrame, measures: pl.DataFrame, equity: pl.Data
             elif f["column"] == "confidence":
                 problems += _number(where, f, 100 * cell["confidence"], f"{100 * cell['confidence']:g}%")
         elif f["source"] == EQUITY and f["column"] == "rate_ratio":
-            cell = _cell(e, f["source_district"], f["measure_id"], f["period_end"], f["group_id"],
+            cell = e.get(f["source_district"], f["measure_id"], f["period_end"], f["group_id"],
                          f["breakdown"])
             if cell is None:
                 problems.append(f"{where}: no cell in marts.equity")
@@ -74,8 +74,8 @@ def facts_unmatched(facts: pl.DataFrame, measures: pl.DataFrame, equity: pl.Data
                 problems += _number(where, f, cell["rate_ratio"], fmt_ratio(cell["rate_ratio"])
                                     if cell["rate_ratio"] is not None else "")
         elif f["source"] == DERIVED and f["fact"] == "change":
-            now = _cell(m, f["source_district"], f["measure_id"], f["period_end"], "total", f["breakdown"])
-            before = _cell(m, f["source_district"], f["measure_id"], year_earlier(f["period_end"]),
+            now = m.get(f["source_district"], f["measure_id"], f["period_end"], "total", f["breakdown"])
+            before = m.get(f["source_district"], f["measure_id"], year_earlier(f["period_end"]),
                            "total", f["breakdown"])
             if now is None or before is None or now["value"] is None or before["value"] is None:
                 problems.append(f"{where}: a change needs both years published")
@@ -85,12 +85,23 @@ def facts_unmatched(facts: pl.DataFrame, measures: pl.DataFrame, equity: pl.Data
     return problems
 
 
-def _cell(frame: pl.DataFrame, district: str, measure_id: str, period_end, group_id: str,
-          breakdown: str) -> dict | None:
-    hit = frame.filter((pl.col("district_code") == district) & (pl.col("measure_id") == measure_id)
-                       & (pl.col("period_end") == period_end) & (pl.col("group_id") == group_id)
-                       & (pl.col("breakdown") == breakdown))
-    return hit.row(0, named=True) if hit.height else None
+class _Cells:
+    """A table's cells by (district, measure, window end, group, breakdown): the first row with
+    that key, as a filter would find it. Indexed once: a filter per fact took 5 s for the 4,612
+    facts of the national demo, once in the check and again in the commentary. A key with a
+    missing part matches nothing, as a comparison with null does in a filter."""
+
+    KEY = ("district_code", "measure_id", "period_end", "group_id", "breakdown")
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self._rows: dict[tuple, dict] = {}
+        for row in frame.iter_rows(named=True):
+            key = tuple(row[c] for c in self.KEY)
+            if None not in key:
+                self._rows.setdefault(key, row)
+
+    def get(self, district: str, measure_id: str, period_end, group_id: str, breakdown: str) -> dict | None:
+        return self._rows.get((district, measure_id, period_end, group_id, breakdown))
 
 
 def _number(where: str, fact: dict, expected: float | None, expected_text: str) -> list[str]:
