@@ -130,6 +130,8 @@ def district_context(
     from pipelines.commentary.page import commentary_block, waterfall_figures
 
     dm = m.filter(pl.col("district_code") == code)
+    # The district's own rows once, not the whole national trend and equity per series.
+    dt, de = t.filter(pl.col("district_code") == code), e.filter(pl.col("district_code") == code)
     national = m.filter((pl.col("district_code") == NATIONAL_CODE) & (pl.col("group_id") == "total"))
     sections = []
     for measure_id in ordered_measures(dm.get_column("measure_id").unique().to_list(), order):
@@ -138,8 +140,8 @@ def district_context(
         for bd in sorted(mm.get_column("breakdown").unique().to_list()):
             rows = mm.filter(pl.col("breakdown") == bd)
             key = (pl.col("measure_id") == measure_id) & (pl.col("breakdown") == bd)
-            trend = t.filter(key & (pl.col("district_code") == code))
-            eq = e.filter(key & (pl.col("district_code") == code))
+            trend = dt.filter(key)
+            eq = de.filter(key)
             fig = trend_figure(rows, trend, national.filter(key))
             plotted = {tr["legendgroup"] for tr in fig.data if tr.get("legendgroup")}
             has_group_trace = bool(plotted)
