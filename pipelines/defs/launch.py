@@ -18,12 +18,11 @@ import dagster as dg
 from pipelines.config import Settings
 from pipelines.defs.jobs import RAW, REFRESH_JOB
 from pipelines.defs.landing_scan import IngestRequest, pending_requests
+from pipelines.defs.publish import PAGES, PAPERS
 from pipelines.defs.writer_lock import writer_lock
 from pipelines.warehouse import connect
 
 LAUNCHED_BY = {"slm/launched_by": "slm run"}
-PAGES = dg.AssetKey("alt_dashboards")
-PAPERS = dg.AssetKey("alt_board_papers")
 
 
 @dataclass

@@ -124,6 +124,9 @@ def alt_board_papers(context, warehouse: Warehouse) -> dg.MaterializeResult:
     })
 
 
+PAPERS = alt_board_papers.key
+
+
 def _versions(measures: pl.DataFrame) -> str:
     if measures.is_empty():
         return "none"
