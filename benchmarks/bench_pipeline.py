@@ -311,7 +311,7 @@ def run_once(args, scale: float) -> dict:
           f"over all stages, the floor and pandas included: {peak:,.0f} MiB")
     if quarter:
         q = meter.get(quarter)
-        print(f"one new quarter ({quarter[len('slm run: '):]}, `slm run` with the ALT pack): wall {q.wall:.1f} s, "
+        print(f"one new quarter ({quarter[len('slm run: '):]}, `slm run`: ingestion, refresh and pages; board papers apart): wall {q.wall:.1f} s, "
               f"CPU {q.cpu:.1f} s, peak RSS {q.peak_mib:,.0f} MiB (target <= 15 s wall)")
     summary = {"scale": scale, "years": args.years, "rows": totals["read"], "floor_wall": floor.wall,
                "floor_cpu": floor.cpu, "rebuild_wall": rebuild_wall, "rebuild_cpu": rebuild_cpu,
