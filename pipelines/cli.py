@@ -45,17 +45,27 @@ def _mark_killed_runs(instance, settings: Settings) -> None:
         print(f"note: run {run_id[:8]} had been killed; it is now marked failed")
 
 
-def run(settings: Settings, refresh_all: bool = False, papers: bool = False) -> int:
-    """Ingest every new file in the landing folder, then refresh what depends on it.
-    Exit status: 0 all loaded, 1 a job failed, 2 completed with rejected files, 75 busy."""
+def _start(command: str, settings: Settings):
+    """The instance for a command that writes, after marking killed runs failed; None (with the
+    reason on stderr) while another run holds the warehouse."""
     from pipelines.defs.writer_lock import busy_message, current_writer
-    from pipelines.sources.outcome import landing_outcome
 
     instance = _instance()
     _mark_killed_runs(instance, settings)
     writer = current_writer(settings.warehouse)
     if writer:
-        print(f"slm run: not started: {busy_message(writer)}", file=sys.stderr)
+        print(f"slm {command}: not started: {busy_message(writer)}", file=sys.stderr)
+        return None
+    return instance
+
+
+def run(settings: Settings, refresh_all: bool = False, papers: bool = False) -> int:
+    """Ingest every new file in the landing folder, then refresh what depends on it.
+    Exit status: 0 all loaded, 1 a job failed, 2 completed with rejected files, 75 busy."""
+    from pipelines.sources.outcome import landing_outcome
+
+    instance = _start("run", settings)
+    if instance is None:
         return BUSY
     from pipelines.definitions import defs
     from pipelines.defs.launch import run_pending
@@ -74,12 +84,8 @@ def run(settings: Settings, refresh_all: bool = False, papers: bool = False) -> 
 
 def papers(settings: Settings) -> int:
     """Print the board papers of the pages as they stand (`slm papers`)."""
-    from pipelines.defs.writer_lock import busy_message, current_writer
-
-    instance = _instance()
-    writer = current_writer(settings.warehouse)
-    if writer:
-        print(f"slm papers: not started: {busy_message(writer)}", file=sys.stderr)
+    instance = _start("papers", settings)
+    if instance is None:
         return BUSY
     from pipelines.definitions import defs
     from pipelines.defs.launch import print_papers
