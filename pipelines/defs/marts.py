@@ -132,21 +132,33 @@ def offending_rows(con, check: str, measure_id: str) -> pl.DataFrame:
     return con.sql(sql, params={"measure_id": measure_id}).pl()
 
 
-def measure_check(measure: Measure, check: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(asset=f"measure_{measure.measure_id}", name=check, description=CHECKS[check],
-                    blocking=False)
-    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        with warehouse.connect() as con:
-            bad = offending_rows(con, check, measure.measure_id)
-        return dg.AssetCheckResult(
+def check_specs() -> list[dg.AssetCheckSpec]:
+    return [dg.AssetCheckSpec(check, asset=f"measure_{m.measure_id}", description=CHECKS[check], blocking=False)
+            for m in measures_with_sql() for check in CHECKS if applies(check, m)]
+
+
+def check_results(con, keys) -> list[dg.AssetCheckResult]:
+    """The result of each check asked for (AssetCheckKeys), from its offending rows."""
+    results = []
+    for key in sorted(keys, key=lambda k: (k.asset_key.to_user_string(), k.name)):
+        bad = offending_rows(con, key.name, key.asset_key.path[-1].removeprefix("measure_"))
+        results.append(dg.AssetCheckResult(
+            asset_key=key.asset_key, check_name=key.name,
             passed=bad.is_empty(), severity=dg.AssetCheckSeverity.ERROR,
             description=f"{bad.height} offending rows" if bad.height else "no offending row",
-            metadata={"offending_rows": bad.height, "first_offending": dg.MetadataValue.md(rows_table(bad, n=10))})
+            metadata={"offending_rows": bad.height, "first_offending": dg.MetadataValue.md(rows_table(bad, n=10))}))
+    return results
 
-    return _check
+
+# Every measure's checks in one step: each is a query of a few milliseconds, and one step per
+# check (46) cost about 0.26 s of Dagster step overhead each, 12 s of every refresh.
+@dg.multi_asset_check(specs=check_specs(), can_subset=True, name="measure_checks",
+                      description="The checks on every measure asset (sql/checks/), one query each.")
+def measure_checks(context, warehouse: Warehouse):
+    with warehouse.connect() as con:
+        yield from check_results(con, context.selected_asset_check_keys)
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    checks = [measure_check(m, c) for m in measures_with_sql() for c in CHECKS if applies(c, m)]
-    return dg.Definitions(assets=[marts_equity, marts_trend], asset_checks=checks)
+    return dg.Definitions(assets=[marts_equity, marts_trend], asset_checks=[measure_checks])

@@ -6,8 +6,10 @@ generator's planted truth.
 from __future__ import annotations
 
 import re
+import shutil
 
 import dagster as dg
+import duckdb
 import polars as pl
 import pytest
 
@@ -34,8 +36,6 @@ from tests.integration.export_checks import *  # noqa: E402,F403 (issue 9's expo
 
 
 def warehouse(e2e):
-    import duckdb
-
     return duckdb.connect(str(e2e["settings"].warehouse), read_only=True)
 
 
@@ -140,6 +140,36 @@ def test_no_suppressed_cell_can_be_recovered_from_the_exports(e2e):
     either = joined.filter(pl.col("suppressed_group") | pl.col("suppressed_comparator"))
     assert either.height > 0 and either["suppressed"].all()
     assert either["rate_ratio"].null_count() == either.height == either["rate_difference"].null_count()
+
+
+def test_every_measure_check_ran_in_the_refresh_and_passed(e2e):
+    from pipelines.defs.marts import check_specs
+
+    (refresh,) = [r for r in e2e["runs"] if r.job_name == REFRESH_JOB]
+    evaluated = {(e.asset_key.to_user_string(), e.check_name): e.passed
+                 for e in refresh.result.get_asset_check_evaluations()}
+    wanted = {(spec.asset_key.to_user_string(), spec.name) for spec in check_specs()}
+    assert len(wanted) > 40 and wanted <= set(evaluated)
+    assert sorted(k for k in wanted if not evaluated[k]) == []
+
+
+def test_a_measure_check_names_the_row_that_breaks_it(e2e, tmp_path):
+    """The measure checks on a copy of the warehouse with one value moved outside its interval:
+    that check fails on exactly that row, the others still pass."""
+    from pipelines.defs.marts import check_results
+
+    copy = tmp_path / "warehouse.duckdb"
+    shutil.copy(e2e["settings"].warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("""UPDATE marts.measures SET value = upper_ci + 1 WHERE rowid = (
+                         SELECT min(rowid) FROM marts.measures WHERE measure_id = 'ash_0_4'
+                         AND status = 'published' AND NOT suppressed AND upper_ci IS NOT NULL)""")
+        keys = [dg.AssetCheckKey(dg.AssetKey("measure_ash_0_4"), name)
+                for name in ("value_within_interval", "every_district_and_group")]
+        outcome = {r.check_name: r for r in check_results(con, keys)}
+    assert not outcome["value_within_interval"].passed
+    assert outcome["value_within_interval"].metadata["offending_rows"].value == 1
+    assert outcome["every_district_and_group"].passed
 
 
 def test_rerunning_loads_nothing(e2e):
