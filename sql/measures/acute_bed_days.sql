@@ -71,6 +71,14 @@ WHERE NOT EXISTS (SELECT 1 FROM abd_age_bands b
                   WHERE p.age_lower >= b.age_lower AND (b.age_upper IS NULL OR p.age_upper <= b.age_upper))
 LIMIT 1;
 
+-- Each whole year of age to its band, for an equality join: the range join on the bands took
+-- 2.4 s over the national stays. Ages from the last band's lower bound on are in that open band.
+CREATE OR REPLACE TEMP TABLE abd_age_of AS
+SELECT a.age, b.age_band
+FROM abd_age_bands b
+JOIN range((SELECT min(age_lower) FROM abd_age_bands), (SELECT max(age_lower) FROM abd_age_bands) + 1) AS a(age)
+  ON a.age >= b.age_lower AND (b.age_upper IS NULL OR a.age <= b.age_upper);
+
 -- The stays counted, one row each, with their bed days and standardisation stratum.
 CREATE OR REPLACE TABLE marts.acute_bed_days_events AS
 WITH events AS (
@@ -105,8 +113,9 @@ SELECT
     CASE WHEN list_contains(getvariable('standardisation_sexes'), s.sex) THEN s.sex ELSE 'unknown' END
         AS stratum_sex
 FROM bed_days s
-LEFT JOIN abd_age_bands b
-       ON s.age_years >= b.age_lower AND (b.age_upper IS NULL OR s.age_years <= b.age_upper);
+LEFT JOIN abd_age_of b
+       ON b.age = CASE WHEN s.age_years >= (SELECT max(age) FROM abd_age_of) THEN (SELECT max(age) FROM abd_age_of)
+                       ELSE s.age_years END;
 
 -- Bed days and population for every window × district × ethnic group × age band × sex, zero
 -- counts included; plus, where they exist, the bed days of the 'unknown' strata (population 0).

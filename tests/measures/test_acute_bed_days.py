@@ -231,6 +231,17 @@ def test_unknown_sex_counts_in_crude_and_who_but_not_the_indirect_rate(bed_days,
     assert crude["denominator"] == who["denominator"] == indirect["denominator"] == 1000
 
 
+def test_each_stay_falls_in_the_band_of_its_age(bed_days, con):
+    """Standardisation bands at their edges: whole years, the open 85+ band, no age → unknown."""
+    ages = {"a4": 4, "a5": 5, "a84": 84, "a85": 85, "a107": 107}
+    stays = [stay(age_years=a, event_id=e) for e, a in ages.items()]
+    stays.append(stay(event_id="none", date_of_birth=None))
+    bed_days(stays)
+    bands = dict(con.sql("SELECT event_id, age_band FROM marts.acute_bed_days_events").fetchall())
+    assert bands == {"a4": "0-4", "a5": "5-9", "a84": "80-84", "a85": "85+", "a107": "85+",
+                     "none": "unknown"}
+
+
 def test_isr_ratio_against_nmnp_by_hand(con, bed_days):
     # One district, strata 0–4 F and 85+ F.
     #   Māori:    0–4: 500 people, 50 bed days (5 × 10)   85+: 100 people, 150 (5 × 30)
