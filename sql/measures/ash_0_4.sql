@@ -42,14 +42,22 @@ WITH eligible_events AS (
     WHERE e.age_years BETWEEN getvariable('age_min_years') AND getvariable('age_max_years')
       AND counted_nmds_event(e.event_type, e.admission_source, e.health_specialty, e.los_days,
                              e.purchaser_code)
+),
+-- A diagnosis matches a listed code when it starts with it: when its first length(code)
+-- characters are the code. So each diagnosis considered is cut to every length a listed code
+-- has and joined on equality, instead of testing every event against every code (5 s on five
+-- national years).
+diagnosis_prefixes AS (
+    SELECT e.*, left(e.diagnosis, l.n) AS prefix
+    FROM (SELECT *, unnest(diagnoses_considered) AS diagnosis FROM eligible_events) e
+    CROSS JOIN (SELECT DISTINCT length(icd10am_code) AS n FROM ref.ash_conditions) l
 )
 SELECT
     e.event_id, e.district_code, e.group4_id, e.discharge_date, e.discharge_quarter,
     e.discharge_date AS event_date,
     arg_min(c.condition, c.icd10am_code) AS condition
-FROM eligible_events e
-JOIN ref.ash_conditions c
-  ON list_bool_or([starts_with(d, c.icd10am_code) FOR d IN e.diagnoses_considered])
+FROM diagnosis_prefixes e
+JOIN ref.ash_conditions c ON c.icd10am_code = e.prefix
 WHERE e.age_months >= c.age_min_months
   AND (c.age_max_months IS NULL OR e.age_months <= c.age_max_months)
   AND (list_contains(getvariable('admission_types'), e.admission_type)

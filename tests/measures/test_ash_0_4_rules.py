@@ -11,7 +11,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from pipelines.measures.measure_config import default_config
+from pipelines.measures.measure_config import Measure, default_config
 from pipelines.measures.run_sql import run_measure_sql
 from pipelines.measures.tidy_rows import publish
 from pipelines.warehouse import run_staging_sql
@@ -65,6 +65,24 @@ def test_each_rule(con, ash, case, overrides, counted):
     ash([event(**overrides)])
     n = con.sql("SELECT count(*) FROM marts.ash_0_4_events").fetchall()[0][0]
     assert n == (1 if counted else 0), case
+
+
+def test_with_every_diagnosis_considered_an_event_counts_once_under_its_first_code(con):
+    """diagnosis_position other than principal: other diagnoses count too; an event matching
+    several codes is one event, under the condition of the lowest matching code."""
+    events = [event(event_id="both", principal_diagnosis="S0600", other_diagnosis_1="J189",
+                    other_diagnosis_2="H669"),
+              event(event_id="other", principal_diagnosis="S0600", other_diagnosis_1="K5900"),
+              event(event_id="none", principal_diagnosis="S0600", other_diagnosis_1="K591")]
+    load_nmds(con, events, QUARTERS)
+    load_population(con, [(2024, "011", age, "F", "Māori", 1000) for age in range(5)])
+    for name in ("nmds_events", "population"):
+        run_staging_sql(con, name)
+    base = default_config().measure("ash_0_4")
+    run_measure_sql(con, Measure("ash_0_4", {**base.settings, "diagnosis_position": "any"}))
+    found = con.sql("SELECT event_id, condition FROM marts.ash_0_4_events ORDER BY 1").fetchall()
+    codes = dict(con.sql("SELECT icd10am_code, condition FROM ref.ash_conditions").fetchall())
+    assert found == [("both", codes["H66"]), ("other", codes["K590"])]
 
 
 def test_all_cases_together_give_the_hand_count(ash):
