@@ -3,11 +3,11 @@
 A clean group passes every file's row rules with one GX run instead of one per file; a group in
 which any rule finds a row is checked file by file, exactly as before. Either way the warehouse
 holds the same rows, quarantine, provenance, rule results and verdicts as loading with no groups.
+The landing files: tests/sources/conftest.py.
 """
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -15,7 +15,6 @@ import pytest
 from pipelines.contracts import validate
 from pipelines.reference import load_reference
 from pipelines.sources import ingest, ingest_source
-from pipelines.synthetic import generate
 from pipelines.warehouse import connect
 from tests.sources.test_ingest import rows_of, write_rows
 
@@ -29,21 +28,6 @@ RECORDS = {
                             "rows_evaluated, districts_affected, engine",
     "meta.period_status": "source_id, period, status, blocking_rules",
 }
-
-
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("together")
-    generate(preset="small", out_dir=root / "landing", truth_dir=root / "truth", years=1,
-             end_quarter="2025Q4", seed=11, sources=["nmds_events"])
-    return root / "landing"
-
-
-@pytest.fixture
-def landing(generated: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "landing"
-    shutil.copytree(generated, copy)
-    return copy
 
 
 @pytest.fixture

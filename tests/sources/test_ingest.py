@@ -16,21 +16,7 @@ from pipelines.sources import ingest_source
 from pipelines.synthetic import generate
 
 SOURCES = ["nmds_events"]  # population has its own contract tests; one source keeps these quick
-
-
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("landing")
-    generate(preset="small", out_dir=root / "landing", truth_dir=root / "truth", years=1,
-             end_quarter="2025Q4", seed=7, sources=["population", *SOURCES])
-    return root / "landing"
-
-
-@pytest.fixture
-def landing(generated: Path, tmp_path: Path) -> Path:
-    copy = tmp_path / "landing"
-    shutil.copytree(generated, copy)
-    return copy
+# landing (tests/sources/conftest.py): a copy of one small year of population and admissions
 
 
 def ingest_all(con, landing: Path):
