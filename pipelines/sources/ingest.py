@@ -203,8 +203,8 @@ def checked_together(con: duckdb.DuckDBPyConnection, contract,
         f_size = f.path.stat().st_size if f is not None else 0
         if f is None or (group and size + f_size > budget_bytes):
             if len(group) > 1:
-                clean = _clean_group(con, contract, group)
-                out.update(dict.fromkeys(group, clean) if clean else {})
+                checked, clean = _clean_group(con, contract, group)
+                out.update(dict.fromkeys(checked, clean) if clean else {})
             group, size = [], 0
         if f is not None and f_size <= budget_bytes:
             group.append(f)
@@ -212,8 +212,11 @@ def checked_together(con: duckdb.DuckDBPyConnection, contract,
     return out
 
 
-def _clean_group(con, contract, group: list[LandingFile]) -> contracts.CleanRows | None:
-    typed = []
+def _clean_group(con, contract, group: list[LandingFile]) -> tuple[list[LandingFile], contracts.CleanRows | None]:
+    """The files of `group` checked together, and what GX found on them. A file in which the
+    rules' SQL predicates (row_violations_sql, the engines agree: test_engines.py) find a row is
+    left out at once, so one bad file neither costs the group a GX run nor spoils it."""
+    typed, checked = [], []
     try:
         for i, f in enumerate(group):
             try:
@@ -228,13 +231,17 @@ def _clean_group(con, contract, group: list[LandingFile]) -> contracts.CleanRows
                 finally:
                     con.unregister(TEXT)
                 typed.append(f"_together_{i}")
+                if scalar(con, f"SELECT count(*) FROM ({contracts.row_violations_sql(contract, typed[-1])})"):
+                    log.info("%s: a row rule finds rows in it; validated on its own", f.name)
+                    continue
+                checked.append(f)
             except Exception as exc:  # noqa: BLE001 (loading it alone reports it)
                 log.info("%s: left out of the grouped check (%s)", f.name, type(exc).__name__)
-        if len(typed) < 2:
-            return None
-        execute(con, "CREATE OR REPLACE TEMP VIEW _together AS "
-                + " UNION ALL BY NAME ".join(f"SELECT * FROM {t}" for t in typed))
-        return contracts.clean_row_rules(con, contract, "_together", f"{len(typed)} files together")
+        if len(checked) < 2:
+            return checked, None
+        execute(con, "CREATE OR REPLACE TEMP VIEW _together AS " + " UNION ALL BY NAME ".join(
+            f"SELECT * FROM _together_{group.index(f)}" for f in checked))
+        return checked, contracts.clean_row_rules(con, contract, "_together", f"{len(checked)} files together")
     finally:
         execute(con, "DROP VIEW IF EXISTS _together")
         for t in typed:
