@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from pipelines.reference import load_reference
+from pipelines.synthetic import generate
 from pipelines.warehouse import connect
 
 # Pages render in one process in the suite: `make test` keeps both cores busy with two workers
@@ -26,6 +28,28 @@ def con(warehouse_path: Path):
     with connect(warehouse_path) as connection:
         load_reference(connection)
         yield connection
+
+
+# --- Landing files for the ingestion tests (tests/sources/) ------------------------------------
+# One year of the small preset (population and admissions), generated once per module and copied
+# for each test, which edits its copy by hand. Here rather than in tests/sources/conftest.py: a
+# second bare `conftest` module there would shadow tests/dashboards/conftest.py, which its test
+# modules import by that name.
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("landing")
+    generate(preset="small", out_dir=root / "landing", truth_dir=root / "truth", years=1,
+             end_quarter="2025Q4", seed=7, sources=["population", "nmds_events"])
+    return root / "landing"
+
+
+@pytest.fixture
+def landing(generated: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "landing"
+    shutil.copytree(generated, copy)
+    return copy
 
 
 # --- Spreading the suite over the workers ------------------------------------------------------

@@ -16,7 +16,7 @@ from pipelines.sources import ingest_source
 from pipelines.synthetic import generate
 
 SOURCES = ["nmds_events"]  # population has its own contract tests; one source keeps these quick
-# landing (tests/sources/conftest.py): a copy of one small year of population and admissions
+# landing (tests/conftest.py): a copy of one small year of population and admissions
 
 
 def ingest_all(con, landing: Path):
