@@ -115,6 +115,7 @@ def ingest_source(
             files.append((landing_file, main_period))
     together = checked_together(con, contract, [f for f, _ in files if _earlier_outcome(con, f) is None])
     for landing_file, main_period in files:
+        # Asked again: an earlier file of this run may hold the same bytes under another name.
         previous = _earlier_outcome(con, landing_file)
         if previous is not None:
             status, message = previous
@@ -216,32 +217,31 @@ def _clean_group(con, contract, group: list[LandingFile]) -> tuple[list[LandingF
     """The files of `group` checked together, and what GX found on them. A file in which the
     rules' SQL predicates (row_violations_sql, the engines agree: test_engines.py) find a row is
     left out at once, so one bad file neither costs the group a GX run nor spoils it."""
-    typed, checked = [], []
+    typed, checked = [], {}
     try:
         for i, f in enumerate(group):
             try:
                 text = read_as_text(f.path)
                 if check_header(contract, text.columns).missing_required:
                     continue
+                table = f"_together_{i}"
                 con.register(TEXT, text)
                 try:
-                    execute(con, f"CREATE OR REPLACE TEMP TABLE _together_{i} AS " + typed_select(
-                        contract.columns, set(text.columns), contract.period_column,
-                        contract.period_kind, TEXT))
+                    _create_typed(con, contract, set(text.columns), table)
                 finally:
                     con.unregister(TEXT)
-                typed.append(f"_together_{i}")
-                if scalar(con, f"SELECT count(*) FROM ({contracts.row_violations_sql(contract, typed[-1])})"):
+                typed.append(table)
+                if scalar(con, f"SELECT count(*) FROM ({contracts.row_violations_sql(contract, table)})"):
                     log.info("%s: a row rule finds rows in it; validated on its own", f.name)
                     continue
-                checked.append(f)
+                checked[f] = table
             except Exception as exc:  # noqa: BLE001 (loading it alone reports it)
                 log.info("%s: left out of the grouped check (%s)", f.name, type(exc).__name__)
         if len(checked) < 2:
-            return checked, None
+            return list(checked), None
         execute(con, "CREATE OR REPLACE TEMP VIEW _together AS " + " UNION ALL BY NAME ".join(
-            f"SELECT * FROM _together_{group.index(f)}" for f in checked))
-        return checked, contracts.clean_row_rules(con, contract, "_together", f"{len(checked)} files together")
+            f"SELECT * FROM {table}" for table in checked.values()))
+        return list(checked), contracts.clean_row_rules(con, contract, "_together", f"{len(checked)} files together")
     finally:
         execute(con, "DROP VIEW IF EXISTS _together")
         for t in typed:
@@ -303,10 +303,16 @@ def _load_file(con: duckdb.DuckDBPyConnection, contract, f: LandingFile,
     return result
 
 
+def _create_typed(con, contract, present: set[str], table: str) -> None:
+    """`table`: the file registered as TEXT, typed as its contract declares. The one typing both
+    the load and the grouped check use, so the rows GX checked together are the rows loaded."""
+    execute(con, f"CREATE OR REPLACE TEMP TABLE {table} AS " + typed_select(
+        contract.columns, present, contract.period_column, contract.period_kind, TEXT))
+
+
 def _load_typed(con, contract, f: LandingFile, rows_read: int, present: set[str],
                 allowed: PeriodRange, header, together: contracts.CleanRows | None) -> FileResult:
-    execute(con, f"CREATE OR REPLACE TEMP TABLE {TYPED} AS " + typed_select(
-        contract.columns, present, contract.period_column, contract.period_kind, TEXT))
+    _create_typed(con, contract, present, TYPED)
     in_range = f"_period BETWEEN '{allowed.first}' AND '{allowed.last}'"
     main_period = scalar(con, f"SELECT _period FROM {TYPED} WHERE _period IS NOT NULL GROUP BY _period "
                               f"ORDER BY {_main_period_order(contract, '_period', allowed)} LIMIT 1")
