@@ -49,14 +49,15 @@ CASES = [
 
 @pytest.fixture
 def ash(con):
-    def run(events):
+    def run(events, **settings):
         load_nmds(con, events, QUARTERS)
         load_population(con, [(2024, "011", age, "F", "Māori", 1000) for age in range(5)])
         for name in ("nmds_events", "population"):
             run_staging_sql(con, name)
         config = default_config()
-        run_measure_sql(con, config.measure("ash_0_4"))
-        return publish(con, config.measure("ash_0_4"), config)
+        measure = Measure("ash_0_4", {**config.measure("ash_0_4").settings, **settings})
+        run_measure_sql(con, measure)
+        return publish(con, measure, config)
     return run
 
 
@@ -67,19 +68,14 @@ def test_each_rule(con, ash, case, overrides, counted):
     assert n == (1 if counted else 0), case
 
 
-def test_with_every_diagnosis_considered_an_event_counts_once_under_its_first_code(con):
+def test_with_every_diagnosis_considered_an_event_counts_once_under_its_first_code(con, ash):
     """diagnosis_position other than principal: other diagnoses count too; an event matching
     several codes is one event, under the condition of the lowest matching code."""
     events = [event(event_id="both", principal_diagnosis="S0600", other_diagnosis_1="J189",
                     other_diagnosis_2="H669"),
               event(event_id="other", principal_diagnosis="S0600", other_diagnosis_1="K5900"),
               event(event_id="none", principal_diagnosis="S0600", other_diagnosis_1="K591")]
-    load_nmds(con, events, QUARTERS)
-    load_population(con, [(2024, "011", age, "F", "Māori", 1000) for age in range(5)])
-    for name in ("nmds_events", "population"):
-        run_staging_sql(con, name)
-    base = default_config().measure("ash_0_4")
-    run_measure_sql(con, Measure("ash_0_4", {**base.settings, "diagnosis_position": "any"}))
+    ash(events, diagnosis_position="any")
     found = con.sql("SELECT event_id, condition FROM marts.ash_0_4_events ORDER BY 1").fetchall()
     codes = dict(con.sql("SELECT icd10am_code, condition FROM ref.ash_conditions").fetchall())
     assert found == [("both", codes["H66"]), ("other", codes["K590"])]
