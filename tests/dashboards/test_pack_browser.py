@@ -2,8 +2,9 @@
 
 Packs are built once for the module (hand-made marts with all six SLM headlines, the shipped
 example milestones, and hand-built quarterly points so SPC icons and the projection render), then
-each page is opened: no console errors, every chart drawn, six SLM rows on the first page. Each PDF
-must exist with the summary on page 1. Screenshots are left in the pytest tmp dir (path printed).
+three of the pages are opened: no console errors, every chart drawn, six SLM rows on the first
+page. Their PDFs must exist with the summary on page 1. Screenshots are left in the pytest tmp dir
+(path printed).
 """
 
 from __future__ import annotations
@@ -59,12 +60,17 @@ def pack(tmp_path_factory):
     targets = load_targets(EXAMPLE_TARGETS, SIX)
     pages = build_dashboards(measures, equity, trend, dq, out / "html", "2025Q2", targets=targets,
                              points=_quarterly(["011", "021", "022", "023", "000"]))
-    pdfs = print_pdfs(pages)
-    return out, {p.name: p for p in pages}, pdfs
+    pages = {p.name: p for p in pages}
+    # Board papers of the pages opened below (two districts and the national page): the other
+    # two district pages are the same template over other numbers, and a PDF costs ~6 CPU s.
+    pdfs = print_pdfs([pages[name] for name in OPENED])
+    return out, pages, pdfs
 
 
-@pytest.mark.parametrize("name", ["district_011_northland.html", "district_021_waitemata.html",
-                                  "index.html"])
+OPENED = ["district_011_northland.html", "district_021_waitemata.html", "index.html"]
+
+
+@pytest.mark.parametrize("name", OPENED)
 def test_pack_page_renders_in_chromium(pack, name):
     out, pages, _ = pack
     page = pages[name]
@@ -108,7 +114,8 @@ def test_screenshots(pack):
 
 def test_pdf_beside_each_page_with_summary_on_page_one(pack):
     _, pages, pdfs = pack
-    assert [p.with_suffix(".html").name for p in pdfs] == list(pages)
+    assert [p.with_suffix(".html").name for p in pdfs] == OPENED
+    assert all(p.parent == pages[p.with_suffix(".html").name].parent for p in pdfs)  # beside its page
     for pdf in pdfs:
         reader = PdfReader(pdf)
         assert len(reader.pages) >= 2

@@ -1,7 +1,7 @@
 """The Dagster UI and daemon on a copy of a loaded warehouse: a new quarter dropped into the
 landing folder is ingested by the sensor and refreshed by automation, with nobody clicking.
 
-Used by tests/integration/test_end_to_end.py (on the e2e warehouse); runnable by hand too:
+Used by tests/integration/test_dagster_ui.py (on the shared partial run); runnable by hand too:
     python -m tests.integration.dagster_ui <warehouse.duckdb> <landing dir> <work dir>
 """
 

@@ -15,6 +15,13 @@ from pipelines.synthetic import generate
 
 SEED = 20260101
 
+# The shared partial run (tests/integration/conftest.py): admissions, the population and one other
+# quarterly source (chlamydia testing). Enough to show that a blocked admissions quarter withholds
+# only the measures that read admissions, that the sources without a file leave their readers
+# empty, and that a new chlamydia quarter refreshes only what reads it.
+PARTIAL_SOURCES = ["population", "nmds_events", "esr_chlamydia"]
+BLOCKED = "2025Q2"  # the generator drops one district from this NMDS quarter (an error rule)
+
 
 @contextmanager
 def pipeline_run(root, defects: list[str] | None = None, sources: list[str] | None = None,

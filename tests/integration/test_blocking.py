@@ -12,23 +12,21 @@ import polars as pl
 import pytest
 
 from pipelines.contracts.report import render_dq_report
-from tests.integration.pipeline_run import pipeline_run
+from tests.integration.pipeline_run import BLOCKED
 
 pytestmark = pytest.mark.slow
 RULE = "nmds_events.all_districts_present"
-BLOCKED = "2025Q2"
-NMDS_SOURCES, OTHER_SOURCE, OTHER_MEASURE = ["population", "nmds_events"], "esr_chlamydia", "youth_chlamydia_testing"
+OTHER_MEASURE = "youth_chlamydia_testing"  # chlamydia testing's measure: not from admissions
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    # Admissions, the population, and one other quarterly source (chlamydia testing) are enough
-    # to show the blocked quarter withholds only the measures that read admissions.
-    with pipeline_run(tmp_path_factory.mktemp("blocking"), sources=[*NMDS_SOURCES, OTHER_SOURCE],
-                      defects=[f"missing_district@nmds_events@{BLOCKED}"]) as result:
-        con = duckdb.connect(str(result["settings"].warehouse), read_only=True)
-        yield {**result, "con": con}
-        con.close()
+def run(partial_run):
+    """Admissions, the population and one other quarterly source (chlamydia testing), shared with
+    the other integration tests (tests/integration/conftest.py): enough to show the blocked quarter
+    withholds only the measures that read admissions."""
+    con = duckdb.connect(str(partial_run["settings"].warehouse), read_only=True)
+    yield {**partial_run, "con": con}
+    con.close()
 
 
 def test_only_the_broken_quarter_is_blocked(run):

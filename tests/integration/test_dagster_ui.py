@@ -1,9 +1,10 @@
 """The acceptance test of issue 10: the Dagster webserver and daemon on localhost run a new
 quarter by themselves (tests/integration/dagster_ui.py has the scenario).
 
-Its own file and pipeline run, so it runs beside the end-to-end module on the other test worker
-instead of after it. The warehouse holds the population, admissions and the source whose new
-quarter arrives (chlamydia testing): enough to show that only what reads that source refreshes.
+It starts from the warehouse of `partial_run` (tests/integration/conftest.py): the population,
+admissions (one quarter blocked) and the source whose new quarter arrives (chlamydia testing),
+enough to show that only what reads that source refreshes. That run is shared with two other
+files, scheduled on the same test worker; the end-to-end module runs on the other one meanwhile.
 """
 
 from __future__ import annotations
@@ -11,16 +12,16 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.dagster_ui import NEW_PARTITION, NEW_WINDOW_END, SOURCE, downstream_of, run_ui_scenario
-from tests.integration.pipeline_run import pipeline_run
+from tests.integration.pipeline_run import PARTIAL_SOURCES
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory):
-    with pipeline_run(tmp_path_factory.mktemp("ui"), sources=["population", "nmds_events", SOURCE]) as run:
-        assert all(r.success for r in run["runs"])
-        yield run
+def loaded(partial_run):
+    assert SOURCE in PARTIAL_SOURCES
+    assert all(r.success for r in partial_run["runs"])
+    return partial_run
 
 
 @pytest.mark.browser
