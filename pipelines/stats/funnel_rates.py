@@ -22,7 +22,7 @@ import polars as pl
 
 from pipelines.stats._frames import as_float, require_columns
 from pipelines.stats.confidence import format_number
-from pipelines.stats.funnels import _TAILS, poisson_funnel
+from pipelines.stats.funnels import _TAILS, poisson_funnels
 
 __all__ = ["funnel_rate_denominators", "funnel_rate_limits", "funnel_rate_points", "funnel_axis"]
 
@@ -124,8 +124,8 @@ def funnel_rate_limits(
     events = np.asarray(_rate_axis(derived, average, years_of_data), dtype=np.float64)
     columns: dict = {"events": events.astype(np.int64)}
     for band, tail in _TAILS.items():
-        high = np.array([poisson_funnel(int(e), tail, "high") for e in events])
-        low = np.array([poisson_funnel(int(e), tail, "low") for e in events])
+        high = poisson_funnels(events, tail, "high")
+        low = poisson_funnels(events, tail, "low")
         columns[f"lower_{band}_population_1_year"] = high / average / years_of_data
         columns[f"lower_{band}_limit"] = events * average / high * multiplier
         columns[f"upper_{band}_population_1_year"] = low / average / years_of_data

@@ -8,9 +8,16 @@ import polars as pl
 import pytest
 from scipy.stats import poisson
 
+from pipelines.stats import funnels
 from pipelines.stats.funnel_rates import funnel_axis, funnel_rate_limits, funnel_rate_points
 from pipelines.stats.funnel_significance import funnel_significance
-from pipelines.stats.funnels import funnel_proportion_limits, funnel_ratio_limits, poisson_cis, poisson_funnel
+from pipelines.stats.funnels import (
+    funnel_proportion_limits,
+    funnel_ratio_limits,
+    poisson_cis,
+    poisson_funnel,
+    poisson_funnels,
+)
 from tests.stats._helpers import agrees_to_printed, agrees_to_text, read_fixture
 
 
@@ -68,6 +75,27 @@ def test_ratio_funnel_uses_phe_series_not_scipy_tails():
     row = funnel_ratio_limits([328]).row(0, named=True)
     assert agrees_to_text(row["lower_3s_exp_events"], "387.9125576")
     assert agrees_to_text(row["upper_3s_exp_events"], "274.8700809")
+
+
+# 154, 215, 328 and 441: counts whose 99.8% "low" bisection meets a near tie (SciPy's tail alone
+# would take the other branch at one step there).
+COUNTS = [*range(1, 121), 154, 200, 215, 328, 441, 1000, 2500, 6000]
+
+
+@pytest.mark.parametrize("p", [0.025, 0.001])
+@pytest.mark.parametrize("side", ["low", "high"])
+def test_side_by_side_bisections_give_the_same_floats(p, side):
+    # poisson_funnels (every count at once, SciPy's tail away from ties) against the one-count
+    # bisection with PHE's series sum at every step: equal, bit for bit.
+    assert poisson_funnels(COUNTS, p, side).tolist() == [poisson_funnel(o, p, side) for o in COUNTS]
+
+
+def test_side_by_side_bisections_need_the_series_sum_at_near_ties(monkeypatch):
+    # Without the near-tie margin SciPy's tail decides every step, and at these counts the 99.8%
+    # upper limit moves (O = 328 is the case above): the margin is what keeps PHE's branch.
+    monkeypatch.setattr(funnels, "_near_tie", lambda mu: 0 * mu)
+    for o in (154, 215, 328, 441):
+        assert poisson_funnels([o], 0.001, "low")[0] != poisson_funnel(o, 0.001, "low")
 
 
 def test_poisson_cis_hand_cases():
