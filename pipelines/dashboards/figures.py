@@ -186,10 +186,12 @@ def trend_figure(
     fig.update_layout(
         template=BASE_TEMPLATE,
         title=dict(text=title, x=0, xanchor="left", font=dict(size=16)),
-        height=460,
-        legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, title=dict(text="")),
+        height=500,
+        # Legend at the foot, as on the SPC and forest charts: above the plot it wrapped onto a
+        # second row on the printed page and ran into the title.
+        legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0, title=dict(text="")),
         hovermode="closest",
-        margin=dict(t=110, b=50),
+        margin=dict(t=80, b=130),
     )
     # Ticks exactly at period ends ("Sep 2024"): automatic date ticks would put "Oct 2024" on a
     # window ending 30 Sep 2024. At most 12 ticks, always including the latest period.

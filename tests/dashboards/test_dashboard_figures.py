@@ -136,6 +136,15 @@ def test_trend_ticks_sit_on_period_ends(tiny_series):
     assert list(fig.layout.xaxis.ticktext) == ["Sep 2024", "Dec 2024", "Mar 2025", "Jun 2025"]
 
 
+def test_trend_legend_sits_at_the_foot_clear_of_the_title(tiny_series):
+    # Above the plot, the legend wrapped onto a second row on the printed A4 page and ran into
+    # the chart's title (seen in the board papers); at the foot it has the bottom margin to itself.
+    fig = trend_figure(tiny_series[0]).build()
+    legend = fig.layout.legend
+    assert (legend.yref, legend.yanchor, legend.y, legend.orientation) == ("container", "bottom", 0, "h")
+    assert fig.layout.margin.b >= 120   # two legend rows under the ticks and the axis title
+
+
 def test_trend_thins_ticks_but_keeps_the_latest():
     ends = quarter_ends(20)
     fig = trend_figure(measures_frame([measure_row(period_end=e) for e in ends])).build()
