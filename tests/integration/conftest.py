@@ -16,8 +16,9 @@ from tests.integration.pipeline_run import BLOCKED, PARTIAL_SOURCES, pipeline_ru
 
 @pytest.fixture(scope="session")
 def partial_run(tmp_path_factory):
-    """The sources above, one admissions quarter broken, refreshed the daemon's way: the assets
-    the automation sensor requests after the landing sensor's ingestion runs."""
+    """PARTIAL_SOURCES (tests/integration/pipeline_run.py) with the admissions quarter BLOCKED
+    broken, refreshed the daemon's way: the assets the automation sensor requests after the
+    landing sensor's ingestion runs."""
     with pipeline_run(tmp_path_factory.mktemp("partial"), sources=PARTIAL_SOURCES,
                       defects=[f"missing_district@nmds_events@{BLOCKED}"], automation=True) as run:
         yield run
