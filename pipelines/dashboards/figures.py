@@ -88,6 +88,10 @@ def _band_xy(xs: list[str], lo: list[object], hi: list[object]) -> tuple[list, l
     return bx, by
 
 
+# Characters of a 16 px chart title that fit the width of a printed A4 page (about 640 px).
+TITLE_LINE_CHARS = 70
+
+
 def trend_figure(
     measures: pl.DataFrame,
     trend: pl.DataFrame | None = None,
@@ -182,16 +186,22 @@ def trend_figure(
     _mark_withheld(fig, m)
     _mark_series_break(fig, m)
     subtitle = breakdown_label(breakdown)
-    title = f"{measure_name}: {district}" + (f"<br><sup>{subtitle}</sup>" if subtitle else "")
+    # Plotly does not wrap titles: a long one ran off the printed A4 chart, so the district goes
+    # on its own line.
+    heading = f"{measure_name}: {district}"
+    wrapped = len(heading) > TITLE_LINE_CHARS
+    if wrapped:
+        heading = f"{measure_name}:<br>{district}"
+    title = heading + (f"<br><sup>{subtitle}</sup>" if subtitle else "")
     fig.update_layout(
         template=BASE_TEMPLATE,
         title=dict(text=title, x=0, xanchor="left", font=dict(size=16)),
-        height=500,
+        height=520 if wrapped else 500,
         # Legend at the foot, as on the SPC and forest charts: above the plot it wrapped onto a
         # second row on the printed page and ran into the title.
         legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0, title=dict(text="")),
         hovermode="closest",
-        margin=dict(t=80, b=130),
+        margin=dict(t=100 if wrapped else 80, b=130),
     )
     # Ticks exactly at period ends ("Sep 2024"): automatic date ticks would put "Oct 2024" on a
     # window ending 30 Sep 2024. At most 12 ticks, always including the latest period.

@@ -145,6 +145,20 @@ def test_trend_legend_sits_at_the_foot_clear_of_the_title(tiny_series):
     assert fig.layout.margin.b >= 120   # two legend rows under the ticks and the axis title
 
 
+def test_trend_title_puts_the_district_on_its_own_line_when_long(tiny_series):
+    # Plotly does not wrap a title: "Acute hospital bed days per 1,000 population (indirectly
+    # standardised, age × sex): Northland" ran off the printed A4 chart.
+    rows = tiny_series[0]
+    district = rows["district_name"][0]
+    short = trend_figure(rows).build().layout
+    assert short.title.text.split("<br><sup>")[0] == f"{rows['measure_name'][0]}: {district}"
+    long_name = "Acute hospital bed days per 1,000 population (indirectly standardised, age × sex)"
+    long = trend_figure(rows.with_columns(pl.lit(long_name).alias("measure_name"))).build().layout
+    heading = long.title.text.split("<br><sup>")[0]
+    assert heading.split("<br>") == [f"{long_name}:", district]
+    assert long.margin.t > short.margin.t  # room for the second line
+
+
 def test_trend_thins_ticks_but_keeps_the_latest():
     ends = quarter_ends(20)
     fig = trend_figure(measures_frame([measure_row(period_end=e) for e in ends])).build()
