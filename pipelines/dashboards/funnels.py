@@ -33,11 +33,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import plotly.graph_objects as go
 import polars as pl
 from scipy.stats import t as student_t
 
 from pipelines import stats
+from pipelines.dashboards.figure_spec import FigureSpec
 from pipelines.dashboards.figures import BASE_TEMPLATE, _axis_title
 from pipelines.dashboards.frames import NATIONAL_CODE, value_decimals
 from pipelines.stats.confidence import z_for
@@ -199,7 +199,7 @@ def mean_funnel_limits(target: float, sd: float, effective_n) -> pl.DataFrame:
     return pl.DataFrame(cols)
 
 
-def _rate_funnel(areas: pl.DataFrame, rate_type: str, meta: dict) -> go.Figure:
+def _rate_funnel(areas: pl.DataFrame, rate_type: str, meta: dict) -> FigureSpec:
     mult, years = float(meta["multiplier"]), years_of_data(areas)
     args = dict(numerator="numerator", rate="value", rate_type=rate_type, multiplier=mult,
                 years_of_data=years, denominator="denominator")
@@ -219,7 +219,7 @@ def _rate_funnel(areas: pl.DataFrame, rate_type: str, meta: dict) -> go.Figure:
                    "Equivalent population per year (multiplier × events ÷ DSR)")
 
 
-def _proportion_funnel(areas: pl.DataFrame, meta: dict) -> go.Figure:
+def _proportion_funnel(areas: pl.DataFrame, meta: dict) -> FigureSpec:
     mult = float(meta["multiplier"] or 100)
     n = areas.get_column("denominator").to_numpy()
     average = float(areas.get_column("numerator").sum() / n.sum())
@@ -238,29 +238,32 @@ def _sf(values: list, digits: int = 3) -> list:
 
 
 def _figure(pts: pl.DataFrame, lines: list, baseline: float, meta: dict, x_title: str,
-            limits_note: str | None = None) -> go.Figure:
+            limits_note: str | None = None) -> FigureSpec:
     decimals = value_decimals(meta["unit"])
-    fig = go.Figure()
+    fig = FigureSpec()
     for xs, ys, band, side, dash in lines:
-        fig.add_trace(go.Scatter(
+        fig.add_trace(
             x=_sf(xs), y=_sf(ys), mode="lines", line=dict(color="#4A5560", width=1.2, dash=dash),
             name="95% limits (2 SD)" if band == "2s" else "99.8% limits (3 SD)",
             legendgroup=band, showlegend=side == "lower", hoverinfo="skip",
-        ))
+        )
     xmax = max(x for x in pts.get_column("x").to_list() if x is not None)
-    fig.add_trace(go.Scatter(x=[0, xmax * 1.1], y=[baseline, baseline], mode="lines",
-                             name="New Zealand (average)", line=dict(color="#8A1C1C", width=1.5),
-                             hoverinfo="skip"))
+    fig.add_trace(x=[0, xmax * 1.1], y=[baseline, baseline], mode="lines",
+                  name="New Zealand (average)", line=dict(color="#8A1C1C", width=1.5),
+                  hoverinfo="skip")
     for label, (colour, symbol) in LABEL_STYLE.items():
         one = pts.filter((pl.col("significance") == label) & pl.col("y").is_not_null())
         if one.is_empty():
             continue
-        fig.add_trace(go.Scatter(
+        fig.add_trace(
             x=one.get_column("x").to_list(), y=one.get_column("y").to_list(), mode="markers",
             name=label, marker=dict(color=colour, symbol=symbol, size=11, line=dict(width=1.5, color=colour)),
             customdata=one.get_column("district_name").to_list(),
             hovertemplate=f"<b>%{{customdata}}</b><br>%{{y:,.{decimals}f}}<br>{label}<extra></extra>",
-        ))
+        )
+    ys = [y for y in pts.get_column("y").to_list() if y is not None]
+    lo, hi = min(ys + [baseline]), max(ys + [baseline])
+    pad = (hi - lo) * 0.35 or abs(baseline) * 0.2
     fig.update_layout(
         template=BASE_TEMPLATE, height=420, hovermode="closest",
         title=dict(text=f"{meta['measure_name']}<br><sup>{meta['period_label']}, districts against "
@@ -268,11 +271,7 @@ def _figure(pts: pl.DataFrame, lines: list, baseline: float, meta: dict, x_title
                    x=0, xanchor="left", font=dict(size=15)),
         legend=dict(orientation="h", yref="container", yanchor="bottom", y=0.0, x=0),
         margin=dict(t=80, b=110, l=70, r=20),
+        xaxis=dict(title=dict(text=x_title), tickformat=",", rangemode="tozero", range=[0, xmax * 1.1]),
+        yaxis=dict(title=dict(text=_axis_title(meta["unit"])), tickformat=",", range=[lo - pad, hi + pad]),
     )
-    fig.update_xaxes(title_text=x_title, tickformat=",", rangemode="tozero",
-                     range=[0, xmax * 1.1])
-    ys = [y for y in pts.get_column("y").to_list() if y is not None]
-    lo, hi = min(ys + [baseline]), max(ys + [baseline])
-    pad = (hi - lo) * 0.35 or abs(baseline) * 0.2
-    fig.update_yaxes(title_text=_axis_title(meta["unit"]), tickformat=",", range=[lo - pad, hi + pad])
     return fig

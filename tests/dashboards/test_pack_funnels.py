@@ -55,17 +55,17 @@ def test_bed_days_funnel_is_adjusted_for_overdispersion_by_hand():
     assert phi == pytest.approx(14.040, abs=0.001) and tau2 == pytest.approx(0.037613, abs=1e-6)
     assert (lo95 / REF, hi95 / REF, lo998 / REF, hi998 / REF) == pytest.approx(
         (0.6753, 1.4808, 0.5385, 1.8569), abs=2e-4)
-    assert _labels(out["figure"]) == {
+    assert _labels(out["figure"].build()) == {
         "High (0.001)": ["D20"],            # 800/400 = 2.0 > 1.8569
         "High (0.025)": ["D19"],            # 1.5 in (1.4808, 1.8569]
         "Not significant": ["D12", "D13", "D14", "D15", "D16", "D17", "D18"],  # 0.75 … 1.15
         "Low (0.025)": ["D11"],             # 220/400 = 0.55 in [0.5385, 0.6753)
     }
-    lines = [t for t in out["figure"].data if t.mode == "lines" and t.name.startswith("95%")]
+    lines = [t for t in out["figure"].build().data if t.mode == "lines" and t.name.startswith("95%")]
     at_400 = [y for t in lines for x, y in zip(t.x, t.y, strict=True) if abs(x - 400) < 8]
     assert min(at_400) == pytest.approx(lo95, rel=0.02) and max(at_400) == pytest.approx(hi95, rel=0.02)
     # The adjustment is stated on the chart and, with how it was estimated, in the caption.
-    assert f"φ = {phi:.3g}, τ² = {tau2:.3g}" in out["figure"].layout.title.text
+    assert f"φ = {phi:.3g}, τ² = {tau2:.3g}" in out["figure"].build().layout.title.text
     assert "8 of 10 districts" in out["method"] and "exp(±z·√(1/E + τ²))" in out["method"]
 
 
@@ -73,8 +73,8 @@ def test_bed_days_without_overdispersion_draws_unadjusted_limits_and_says_so():
     frame = _bed_days().with_columns(pl.col("expected").alias("numerator"),
                                      pl.lit(REF).alias("value"))  # O = E everywhere: phi = 0
     out = funnel(frame, "indirect_age_sex")
-    assert "τ² = 0: no overdispersion found, limits unadjusted" in out["figure"].layout.title.text
-    assert _labels(out["figure"]) == {"Not significant": [f"D{i}" for i in range(11, 21)]}
+    assert "τ² = 0: no overdispersion found, limits unadjusted" in out["figure"].build().layout.title.text
+    assert _labels(out["figure"].build()) == {"Not significant": [f"D{i}" for i in range(11, 21)]}
 
 
 PES = {"measure_id": "patient_experience", "measure_name": "Patient experience of care",
@@ -95,13 +95,13 @@ def test_patient_experience_funnel_is_a_normal_approximation_on_the_mean():
     out = funnel(frame, "weighted_mean")
     # Limits 8 ± z·1.6/√n: n = 25 → 95% [7.373, 8.627], 99.8% [7.011, 8.989];
     # n = 100 → [7.686, 8.314], [7.506, 8.494]; n = 64 → [7.608, 8.392], [7.382, 8.618].
-    assert _labels(out["figure"]) == {
+    assert _labels(out["figure"].build()) == {
         "High (0.001)": ["022"],             # 9.1 > 8.494
         "Not significant": ["021", "023"],   # 8.5 < 8.627; 7.75 > 7.686
         "Low (0.025)": ["011", "031"],       # 7.2 in [7.011, 7.373); 7.5 in [7.382, 7.608)
     }
     assert "normal approximation" in out["method"] and "σ = 1.60" in out["method"]
-    assert out["figure"].layout.xaxis.title.text == "Effective number of respondents (Kish)"
+    assert out["figure"].build().layout.xaxis.title.text == "Effective number of respondents (Kish)"
 
 
 def test_a_funnel_that_cannot_be_drawn_says_why():
