@@ -67,13 +67,10 @@ def landing(generated: Path, tmp_path: Path) -> Path:
 # `make test` runs `-n 2 --dist loadgroup`. With pytest 9.2 + xdist 3.8 the `xdist_group` marks
 # are silently ignored (xdist renames `item._nodeid`, which pytest 9.2 no longer reads), so every
 # worker built the expensive module fixtures (a whole pipeline run) again. Instead every test file
-# is one unit of work, whatever --dist says: a module fixture is built once, on one worker (and
-# the files of RUN_TOGETHER are one unit between them).
-# Files holding slow tests are handed out first, so the long runs overlap rather than end the suite
-# on one busy worker.
-
-
-# Files that share a session fixture (one pipeline run) are one unit of work, so it is made once.
+# is one unit of work, whatever --dist says: a module fixture is built once, on one worker. The
+# files of RUN_TOGETHER share a session fixture (one pipeline run), so they are one unit between
+# them. Files holding slow tests are handed out first, so the long runs overlap rather than end
+# the suite on one busy worker.
 RUN_TOGETHER = {
     f"tests/integration/{name}": "tests/integration: partial_run"
     for name in ("test_blocking.py", "test_missing_sources.py", "test_dagster_ui.py")

@@ -1,9 +1,9 @@
 """Several small files checked by Great Expectations in one run (ingest.checked_together).
 
 A clean group passes every file's row rules with one GX run instead of one per file; a file in
-which a rule finds a row is checked on its own, exactly as before, and the rest still together. Either way the warehouse
-holds the same rows, quarantine, provenance, rule results and verdicts as loading with no groups.
-The landing files: tests/conftest.py.
+which a rule finds a row is checked on its own, exactly as before, and the rest still together.
+Either way the warehouse holds the same rows, quarantine, provenance, rule results and verdicts
+as loading with no groups. The landing files: tests/conftest.py.
 """
 
 from __future__ import annotations
