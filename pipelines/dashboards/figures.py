@@ -21,6 +21,7 @@ from pipelines.dashboards.frames import (
     NATIONAL_CODE,
     breakdown_label,
     confidence_label,
+    first_present,
     fmt_ci,
     fmt_count,
     fmt_number,
@@ -28,6 +29,8 @@ from pipelines.dashboards.frames import (
     normalise_equity,
     normalise_measures,
     normalise_trend,
+    nulls_first_key,
+    sorted_nulls_first,
     value_decimals,
 )
 
@@ -102,34 +105,40 @@ def trend_figure(
     measures: marts.measures rows for that series (all groups, all periods).
     trend: marts.trend rows for the same series; special-cause points get a coloured ring.
     national: optional marts.measures rows for New Zealand (district 000), total group only drawn.
+
+    The frames are normalised once and then read as plain rows: a series is a few hundred rows,
+    and a polars operation per group and period costs more than the Python that replaces it
+    (the national pack draws 546 of these charts).
     """
-    m = normalise_measures(measures)
-    if m.is_empty():
+    m = normalise_measures(measures).rows(named=True)
+    if not m:
         raise ValueError("trend_figure: no measure rows")
-    district = _one(m, "district_name", "trend_figure")
-    measure_name = _one(m, "measure_name", "trend_figure")
-    breakdown = _one(m, "breakdown", "trend_figure")
-    unit = m.get_column("unit").drop_nulls().first()
+    district = _only(m, "district_name", "trend_figure")
+    measure_name = _only(m, "measure_name", "trend_figure")
+    breakdown = _only(m, "breakdown", "trend_figure")
+    unit = first_present(m, "unit")
     decimals = value_decimals(unit)
-    ci_label = confidence_label(m.get_column("confidence").drop_nulls().first())
+    ci_label = confidence_label(first_present(m, "confidence"))
 
     spc: dict[tuple[str, str], tuple[str, str]] = {}
     if trend is not None and not trend.is_empty():
-        t = normalise_trend(trend).filter(pl.col("point_type").str.starts_with("special_cause"))
-        for r in t.iter_rows(named=True):
-            spc[(r["group_id"], _iso(r["period_end"]))] = (r["point_type"], r["special_cause_rule"])
+        for r in normalise_trend(trend).iter_rows(named=True):
+            if (r["point_type"] or "").startswith("special_cause"):
+                spc[(r["group_id"], _iso(r["period_end"]))] = (r["point_type"], r["special_cause_rule"])
 
     fig = FigureSpec()
-    groups = sorted(m.get_column("group_id").unique().to_list(), key=pal.group_sort_key)
-    for g in groups:
-        rows = m.filter(pl.col("group_id") == g).sort("period_end")
-        if rows.get_column("value").drop_nulls().is_empty():
+    by_group: dict[str, list[dict]] = {}
+    for r in m:
+        by_group.setdefault(r["group_id"], []).append(r)
+    for g in sorted(by_group, key=pal.group_sort_key):
+        rows = _by_period(by_group[g])
+        ys = [r["value"] for r in rows]
+        if all(y is None for y in ys):
             continue  # nothing publishable: no trace (the table says why)
         label, colour = pal.group_label(g), pal.group_colour(g)
         visible = True if g in pal.DEFAULT_VISIBLE_GROUPS else "legendonly"
-        xs = [_iso(d) for d in rows.get_column("period_end")]
-        ys = rows.get_column("value").to_list()
-        lo, hi = rows.get_column("lower_ci").to_list(), rows.get_column("upper_ci").to_list()
+        xs = [_iso(r["period_end"]) for r in rows]
+        lo, hi = [r["lower_ci"] for r in rows], [r["upper_ci"] for r in rows]
 
         bx, by = _band_xy(xs, lo, hi)
         if bx:
@@ -144,7 +153,7 @@ def trend_figure(
             [r["period_label"], fmt_ci(r["lower_ci"], r["upper_ci"], decimals),
              fmt_count(r["numerator"]), fmt_count(r["denominator"])]
             if is_number(r["value"]) else ["", "", "", ""]
-            for r in rows.iter_rows(named=True)
+            for r in rows
         ]
         fig.add_trace(
             x=xs, y=ys, name=label, legendgroup=g, mode="lines+markers", visible=visible,
@@ -169,16 +178,14 @@ def trend_figure(
             )
 
     if national is not None and not national.is_empty():
-        n = normalise_measures(national).filter(
-            (pl.col("group_id") == "total") & (pl.col("district_code") == NATIONAL_CODE)
-        )
-        n = n.sort("period_end")
-        if not n.get_column("value").drop_nulls().is_empty():
+        n = _by_period([r for r in normalise_measures(national).iter_rows(named=True)
+                        if r["group_id"] == "total" and r["district_code"] == NATIONAL_CODE])
+        if any(r["value"] is not None for r in n):
             fig.add_trace(
-                x=[_iso(d) for d in n.get_column("period_end")], y=n.get_column("value").to_list(),
+                x=[_iso(r["period_end"]) for r in n], y=[r["value"] for r in n],
                 name="New Zealand (total)", mode="lines", connectgaps=False,
                 line=dict(color=pal.NATIONAL_COLOUR, width=2, dash="dash"),
-                customdata=n.get_column("period_label").to_list(),
+                customdata=[r["period_label"] for r in n],
                 hovertemplate=(f"<b>New Zealand</b> %{{customdata}}<br>%{{y:,.{decimals}f}}"
                                "<extra></extra>"),
             )
@@ -205,7 +212,7 @@ def trend_figure(
     )
     # Ticks exactly at period ends ("Sep 2024"): automatic date ticks would put "Oct 2024" on a
     # window ending 30 Sep 2024. At most 12 ticks, always including the latest period.
-    ends = m.get_column("period_end").unique().sort().to_list()
+    ends = sorted_nulls_first({r["period_end"] for r in m})
     step = max(1, -(-len(ends) // 12))
     ticks = ends[(len(ends) - 1) % step :: step]
     fig.update_layout(xaxis=dict(
@@ -227,14 +234,29 @@ def trend_figure(
     return fig
 
 
-def _mark_withheld(fig: FigureSpec, m: pl.DataFrame) -> None:
+def _only(rows: list[dict], column: str, what: str) -> object:
+    """`_one` over plain rows (a NULL is a value of its own, as in polars' unique)."""
+    values = {r[column] for r in rows}
+    if len(values) != 1:
+        raise ValueError(f"{what}: expected exactly one {column}, got {sorted(map(str, values))}")
+    return next(iter(values))
+
+
+def _by_period(rows: list[dict]) -> list[dict]:
+    return sorted(rows, key=lambda r: nulls_first_key(r["period_end"]))
+
+
+def _mark_withheld(fig: FigureSpec, m: list[dict]) -> None:
     """A dotted line and label at each period where every row is withheld (a blocked source)."""
-    by_period = m.group_by("period_end").agg(
-        (pl.col("status") == "withheld").all().alias("all_withheld"),
-        pl.col("period_label").first(),
-    )
-    for r in by_period.filter(pl.col("all_withheld")).sort("period_end").iter_rows(named=True):
-        x = _iso(r["period_end"])
+    statuses: dict[object, list[bool]] = {}
+    labels: dict[object, object] = {}
+    for r in m:
+        flags = statuses.setdefault(r["period_end"], [])
+        labels.setdefault(r["period_end"], r["period_label"])
+        if r["status"] is not None:  # as polars' all(): NULLs are skipped
+            flags.append(r["status"] == "withheld")
+    for period_end in sorted_nulls_first(p for p, flags in statuses.items() if all(flags)):
+        x = _iso(period_end)
         fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper",
                       line=dict(color="#9AA5B1", width=1.5, dash="dot"))
         # Inside the plot area: above it, the label would collide with the legend row.
@@ -243,16 +265,14 @@ def _mark_withheld(fig: FigureSpec, m: pl.DataFrame) -> None:
                            font=dict(size=11, color=pal.MUTED_TEXT_COLOUR))
 
 
-def _mark_series_break(fig: FigureSpec, m: pl.DataFrame) -> None:
+def _mark_series_break(fig: FigureSpec, m: list[dict]) -> None:
     """A dashed line at the first window holding both sides of a known break in the source
     (marts.measures series_break, e.g. Canterbury short-stay ED cases leaving the NMDS), with the
     series_note on hover."""
-    if "series_break" not in m.columns:
+    breaks = _by_period([r for r in m if r.get("series_break")])
+    if not breaks:
         return
-    breaks = m.filter(pl.col("series_break").fill_null(False)).sort("period_end")
-    if breaks.is_empty():
-        return
-    first = breaks.row(0, named=True)
+    first = breaks[0]
     x = _iso(first["period_end"])
     fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper",
                   line=dict(color=pal.MUTED_TEXT_COLOUR, width=1.5, dash="dash"))

@@ -48,7 +48,8 @@ _DTYPES: dict[str, pl.DataType] = {
 
 
 def require_columns(df: pl.DataFrame, columns: Iterable[str], name: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
+    present = set(df.columns)
+    missing = [c for c in columns if c not in present]
     if missing:
         raise ValueError(f"{name} is missing columns {missing} (see docs/warehouse.md)")
 
@@ -61,39 +62,62 @@ def _typed_if_empty(df: pl.DataFrame, columns: Iterable[str]) -> pl.DataFrame:
     return pl.DataFrame(schema={c: _DTYPES.get(c, pl.String()) for c in columns})
 
 
-def normalise_measures(measures: pl.DataFrame) -> pl.DataFrame:
-    """Fill NULL breakdowns with "" and blank out every value that must not be shown.
-
-    Masking here (not only in the renderers) means no later code path can draw or print a
-    suppressed or withheld number, whatever the mart put in those cells.
-    """
-    hidden = pl.col("suppressed").fill_null(True) | (pl.col("status") != "published").fill_null(True)
-    return _masked(measures, MEASURES_COLUMNS, "measures", hidden,
-                   ("numerator", "value", "lower_ci", "upper_ci"))
-
-
-def normalise_equity(equity: pl.DataFrame) -> pl.DataFrame:
-    return _masked(equity, EQUITY_COLUMNS, "equity", pl.col("suppressed").fill_null(True),
-                   ("rate_ratio", "rr_lower", "rr_upper", "rate_difference", "rd_lower", "rd_upper"))
-
-
-def _masked(df: pl.DataFrame, columns: tuple[str, ...], name: str, hidden: pl.Expr,
-            masked: tuple[str, ...]) -> pl.DataFrame:
-    """The one masking rule: checked columns, real types when empty, NULL breakdown → "",
-    NULL suppressed → True, and every `masked` cell emptied where `hidden`."""
-    require_columns(df, columns, name)
-    df = _typed_if_empty(df, columns)
-    return df.with_columns(
+def _masking(hidden: pl.Expr, masked: tuple[str, ...]) -> tuple[pl.Expr, ...]:
+    """The one masking rule: NULL breakdown → "", NULL suppressed → True, and every `masked`
+    cell emptied where `hidden`. Built once: the pages normalise thousands of small frames, and
+    building the expressions cost more than applying them."""
+    return (
         pl.col("breakdown").fill_null(NO_BREAKDOWN),
         pl.col("suppressed").fill_null(True),
         *[pl.when(hidden).then(None).otherwise(pl.col(c)).alias(c) for c in masked],
     )
 
 
+_MEASURES_MASKING = _masking(
+    pl.col("suppressed").fill_null(True) | (pl.col("status") != "published").fill_null(True),
+    ("numerator", "value", "lower_ci", "upper_ci"))
+_EQUITY_MASKING = _masking(
+    pl.col("suppressed").fill_null(True),
+    ("rate_ratio", "rr_lower", "rr_upper", "rate_difference", "rd_lower", "rd_upper"))
+
+
+def normalise_measures(measures: pl.DataFrame) -> pl.DataFrame:
+    """Fill NULL breakdowns with "" and blank out every value that must not be shown.
+
+    Masking here (not only in the renderers) means no later code path can draw or print a
+    suppressed or withheld number, whatever the mart put in those cells.
+    """
+    return _masked(measures, MEASURES_COLUMNS, "measures", _MEASURES_MASKING)
+
+
+def normalise_equity(equity: pl.DataFrame) -> pl.DataFrame:
+    return _masked(equity, EQUITY_COLUMNS, "equity", _EQUITY_MASKING)
+
+
+def _masked(df: pl.DataFrame, columns: tuple[str, ...], name: str, masking: tuple[pl.Expr, ...]) -> pl.DataFrame:
+    """Checked columns, real types when empty, then the masking rule."""
+    require_columns(df, columns, name)
+    return _typed_if_empty(df, columns).with_columns(*masking)
+
+
 def normalise_trend(trend: pl.DataFrame) -> pl.DataFrame:
     require_columns(trend, TREND_COLUMNS, "trend")
     trend = _typed_if_empty(trend, TREND_COLUMNS)
     return trend.with_columns(pl.col("breakdown").fill_null(NO_BREAKDOWN))
+
+
+# Plain-row helpers for the builders that read a series as Python rows, with polars' semantics:
+# `first_present` is `drop_nulls().first()`, and NULLs sort first.
+def first_present(rows: Iterable[dict], column: str) -> object:
+    return next((r[column] for r in rows if r[column] is not None), None)
+
+
+def nulls_first_key(value: object) -> tuple[bool, object]:
+    return (value is not None, 0 if value is None else value)
+
+
+def sorted_nulls_first(values: Iterable[object]) -> list:
+    return sorted(values, key=nulls_first_key)
 
 
 def is_number(x: object) -> bool:

@@ -120,6 +120,11 @@ def ordered_measures(ids: list[str], order: Sequence[str]) -> list[str]:
     return sorted(ids, key=lambda m: (rank.get(m, len(rank)), m))
 
 
+def _by_series(df: pl.DataFrame) -> dict[tuple[str, str], pl.DataFrame]:
+    """Rows per (measure_id, breakdown), each in the frame's order (as a filter would give)."""
+    return df.partition_by("measure_id", "breakdown", as_dict=True, maintain_order=True)
+
+
 def district_context(
     code: str, m: pl.DataFrame, e: pl.DataFrame, t: pl.DataFrame, notes: Mapping[str, str],
     order: Sequence[str] = (), commentary: pl.DataFrame | None = None,
@@ -130,19 +135,20 @@ def district_context(
     from pipelines.commentary.page import commentary_block, waterfall_figures
 
     dm = m.filter(pl.col("district_code") == code)
-    # The district's own rows once, not the whole national trend and equity per series.
-    dt, de = t.filter(pl.col("district_code") == code), e.filter(pl.col("district_code") == code)
-    national = m.filter((pl.col("district_code") == NATIONAL_CODE) & (pl.col("group_id") == "total"))
+    # The district's rows split by series once, not filtered per series (26 series a district).
+    series_of = _by_series(dm)
+    trend_of = _by_series(t.filter(pl.col("district_code") == code))
+    equity_of = _by_series(e.filter(pl.col("district_code") == code))
+    national_of = _by_series(m.filter((pl.col("district_code") == NATIONAL_CODE) & (pl.col("group_id") == "total")))
     sections = []
     for measure_id in ordered_measures(dm.get_column("measure_id").unique().to_list(), order):
         mm = dm.filter(pl.col("measure_id") == measure_id)
         series = []
-        for bd in sorted(mm.get_column("breakdown").unique().to_list()):
-            rows = mm.filter(pl.col("breakdown") == bd)
-            key = (pl.col("measure_id") == measure_id) & (pl.col("breakdown") == bd)
-            trend = dt.filter(key)
-            eq = de.filter(key)
-            fig = trend_figure(rows, trend, national.filter(key))
+        for bd in sorted(b for mid, b in series_of if mid == measure_id):
+            key = (measure_id, bd)
+            rows = series_of[key]
+            trend, eq = trend_of.get(key, t.clear()), equity_of.get(key, e.clear())
+            fig = trend_figure(rows, trend, national_of.get(key, m.clear()))
             plotted = {tr["legendgroup"] for tr in fig.data if tr.get("legendgroup")}
             has_group_trace = bool(plotted)
             groups = sorted(rows.get_column("group_id").unique().to_list(), key=pal.group_sort_key)

@@ -14,12 +14,14 @@ from pipelines.dashboards import palette as pal
 from pipelines.dashboards.frames import (
     DQ_COLUMNS,
     confidence_label,
+    first_present,
     fmt_ci,
     fmt_count,
     fmt_number,
     is_number,
     normalise_equity,
     normalise_measures,
+    nulls_first_key,
     require_columns,
     value_decimals,
 )
@@ -64,27 +66,27 @@ def _rate_ratio(eq: dict | None, group_id: str, comparator: str, comparator_hidd
 
 
 def latest_table(measures: pl.DataFrame, equity: pl.DataFrame | None = None) -> LatestTable:
-    """Latest period of one district × measure × breakdown, one row per group."""
-    m = normalise_measures(measures)
-    if m.is_empty():
+    """Latest period of one district × measure × breakdown, one row per group (read as plain
+    rows once normalised, like trend_figure)."""
+    m = normalise_measures(measures).rows(named=True)
+    if not m:
         raise ValueError("latest_table: no measure rows")
-    latest = m.get_column("period_end").max()
-    cur = m.filter(pl.col("period_end") == latest)
-    unit = cur.get_column("unit").drop_nulls().first()
-    decimals = value_decimals(unit)
+    latest = max((r["period_end"] for r in m if r["period_end"] is not None), default=None)
+    cur = [r for r in m if latest is not None and r["period_end"] == latest]
+    decimals = value_decimals(first_present(cur, "unit"))
 
     eq_rows: dict[str, dict] = {}
     comparator = "nmnp"
     if equity is not None and not equity.is_empty():
-        e = normalise_equity(equity).filter(pl.col("period_end") == latest)
-        for r in e.iter_rows(named=True):
-            eq_rows[r["group_id"]] = r
-            comparator = r["comparator_group"] or comparator
-    comp = cur.filter(pl.col("group_id") == comparator)
-    comparator_hidden = comp.is_empty() or comp.get_column("value").is_null().any()
+        for r in normalise_equity(equity).iter_rows(named=True):
+            if latest is not None and r["period_end"] == latest:
+                eq_rows[r["group_id"]] = r
+                comparator = r["comparator_group"] or comparator
+    comp = [r for r in cur if r["group_id"] == comparator]
+    comparator_hidden = not comp or any(r["value"] is None for r in comp)
 
     rows: list[TableRow] = []
-    for r in sorted(cur.iter_rows(named=True), key=lambda r: pal.group_sort_key(r["group_id"])):
+    for r in sorted(cur, key=lambda r: pal.group_sort_key(r["group_id"])):
         g = r["group_id"]
         label = pal.group_label(g)
         if r["status"] != "published":
@@ -102,10 +104,11 @@ def latest_table(measures: pl.DataFrame, equity: pl.DataFrame | None = None) -> 
                          fmt_ci(r["lower_ci"], r["upper_ci"], decimals),
                          _rate_ratio(eq_rows.get(g), g, comparator, comparator_hidden))
             )
-    reasons = sorted(set(cur.filter(pl.col("suppressed")).get_column("suppression_reason").drop_nulls()))
+    reasons = sorted({r["suppression_reason"] for r in cur
+                      if r["suppressed"] and r["suppression_reason"] is not None})
     return LatestTable(
-        period_label=cur.get_column("period_label").first(),
-        ci_label=confidence_label(cur.get_column("confidence").drop_nulls().first()),
+        period_label=cur[0]["period_label"] if cur else None,
+        ci_label=confidence_label(first_present(cur, "confidence")),
         rows=rows,
         suppression_reasons=reasons,
     )
@@ -113,16 +116,14 @@ def latest_table(measures: pl.DataFrame, equity: pl.DataFrame | None = None) -> 
 
 def withheld_periods(measures: pl.DataFrame) -> list[tuple[str, str]]:
     """(period_label, reason) for every period with withheld rows, oldest first."""
-    m = normalise_measures(measures).filter(pl.col("status") != "published")
-    if m.is_empty():
-        return []
-    agg = (
-        m.group_by("period_end", "period_label")
-        .agg(pl.col("status_reason").drop_nulls().unique().sort())
-        .sort("period_end")
-    )
-    return [(r["period_label"], "; ".join(r["status_reason"]) or "withheld")
-            for r in agg.iter_rows(named=True)]
+    reasons: dict[tuple, set[str]] = {}
+    for r in normalise_measures(measures).iter_rows(named=True):
+        if r["status"] is not None and r["status"] != "published":
+            found = reasons.setdefault((r["period_end"], r["period_label"]), set())
+            if r["status_reason"] is not None:
+                found.add(r["status_reason"])
+    return [(label, "; ".join(sorted(found)) or "withheld")
+            for (_, label), found in sorted(reasons.items(), key=lambda kv: nulls_first_key(kv[0][0]))]
 
 
 @dataclass(frozen=True)

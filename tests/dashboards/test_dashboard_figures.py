@@ -299,3 +299,13 @@ def test_figure_html_is_deterministic_and_has_no_plotlyjs(tiny_series):
     assert a == b
     assert 'id="trend-023-ash"' in a
     assert "plotly.js v" not in a and "<script src" not in a
+
+
+def test_trend_reads_its_rows_in_any_order(tiny_series):
+    """The chart reads a series as plain rows and orders them itself: the same figure whatever
+    order the mart hands them over in (the withheld mark and special-cause rings included)."""
+    measures, _, trend = tiny_series
+    shuffled = measures.sample(fraction=1.0, shuffle=True, seed=3)
+    assert shuffled.rows() != measures.rows()
+    expected = trend_figure(measures, trend).build().to_json()
+    assert trend_figure(shuffled, trend.reverse()).build().to_json() == expected

@@ -122,3 +122,11 @@ def test_slugify(name, slug):
 
 def test_district_file_name():
     assert district_file_name("023", "Counties Manukau") == "district_023_counties-manukau.html"
+
+
+def test_table_and_withheld_periods_read_rows_in_any_order(tiny_series):
+    measures, equity, _ = tiny_series
+    shuffled = measures.sample(fraction=1.0, shuffle=True, seed=5)
+    assert shuffled.rows() != measures.rows()
+    assert latest_table(shuffled, equity.reverse()) == latest_table(measures, equity)
+    assert withheld_periods(shuffled) == withheld_periods(measures)
