@@ -19,14 +19,14 @@ import polars as pl
 GROUPS = ("total", "maori", "pacific")  # the pack's *_gap milestones are rate ratios: not events
 
 
-def load_targets(path: Path | None = None) -> pl.DataFrame | None:
+def load_targets(path: Path | None = None, con=None) -> pl.DataFrame | None:
     """The pack's validated milestones (pack_inputs.pack_targets: `path`, else SLM_TARGETS, else
     the example file it ships), or None while the pack's loader is not in this tree."""
     try:
         from pipelines.dashboards.pack_inputs import pack_targets
     except ImportError:
         return None
-    return pack_targets(path)
+    return pack_targets(path, con)
 
 
 def next_milestones(targets: pl.DataFrame, district_code: str, measure_id: str, latest_end: date) -> pl.DataFrame:

@@ -8,6 +8,7 @@ whole file when `CheckedFile.problems` is not empty, listing every row and colum
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 
 import duckdb
@@ -16,6 +17,7 @@ import polars as pl
 from pipelines.contracts.model import Contract
 from pipelines.contracts.sql import row_violations_sql
 from pipelines.sources.contract_types import type_violations_select, typed_select
+from pipelines.sources.landing import sha256_of
 from pipelines.sources.readers import ROW_NUMBER, read_as_text
 
 
@@ -27,9 +29,14 @@ class CheckedFile:
     blocking_rules: list[str]             # GX rules that failed (only with validate=True)
 
 
-def check_hand_kept_file(path: Path, contract: Contract, validate: bool = False) -> CheckedFile:
+def check_hand_kept_file(path: Path, contract: Contract, validate: bool = False,
+                         verdicts: duckdb.DuckDBPyConnection | None = None) -> CheckedFile:
     """Type `path` as `contract` says and collect every error-severity problem; with `validate`,
-    also run the contract's Great Expectations suite on the typed rows."""
+    also run the contract's Great Expectations suite on the typed rows.
+
+    verdicts: a warehouse connection whose meta.hand_kept_verdicts holds GX's verdict on these
+    bytes under this contract and GX version, if it was given before; GX runs (and the verdict
+    is recorded) only when it was not. The SQL checks run every time."""
     text = read_as_text(Path(path))
     present = set(text.columns)
     missing = [c.name for c in contract.columns if c.required and c.name not in present]
@@ -46,11 +53,26 @@ def check_hand_kept_file(path: Path, contract: Contract, validate: bool = False)
             "ORDER BY 1, 2").fetchall()
         blocking: list[str] = []
         if validate:
-            from pipelines.contracts.validate import validate_batch
-
-            blocking = list(validate_batch(con, contract, "batch").blocking_rules)
+            blocking = _gx_verdict(Path(path), contract, con, verdicts)
         typed = con.sql(f"SELECT * EXCLUDE (_period) FROM batch ORDER BY {ROW_NUMBER}").pl()
     finally:
         con.close()
     found = [(row, rule, reason) for row, rule, _, reason in problems if row is not None]
     return CheckedFile(typed, found, [], blocking)
+
+
+def _gx_verdict(path: Path, contract: Contract, batch: duckdb.DuckDBPyConnection,
+                verdicts: duckdb.DuckDBPyConnection | None) -> list[str]:
+    key = [sha256_of(path), contract.fingerprint, version("great_expectations")]
+    if verdicts is not None:
+        found = verdicts.execute("SELECT blocking_rules FROM meta.hand_kept_verdicts WHERE file_hash = ? "
+                                 "AND contract_fingerprint = ? AND gx_version = ?", key).fetchall()
+        if found:
+            return list(found[0][0])
+    from pipelines.contracts.validate import validate_batch
+
+    blocking = list(validate_batch(batch, contract, "batch").blocking_rules)
+    if verdicts is not None:
+        verdicts.execute("INSERT OR REPLACE INTO meta.hand_kept_verdicts VALUES (?, ?, ?, ?, ?, now())",
+                         [*key, path.name, blocking])
+    return blocking

@@ -24,8 +24,10 @@ def targets_path() -> Path:
     return Path(os.environ.get(TARGETS_ENV) or EXAMPLE_TARGETS)
 
 
-def pack_targets(path: Path | None = None) -> pl.DataFrame:
-    return load_targets(path or targets_path(), default_config().measures)
+def pack_targets(path: Path | None = None, con: duckdb.DuckDBPyConnection | None = None) -> pl.DataFrame:
+    """The milestones file, checked; with the warehouse connection `con`, GX's recorded verdict on
+    the same bytes is reused instead of importing and running GX again in every refresh."""
+    return load_targets(path or targets_path(), default_config().measures, verdicts=con)
 
 
 def pack_points(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:

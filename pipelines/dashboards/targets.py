@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from pipelines import contracts
@@ -42,15 +43,18 @@ def empty_targets() -> pl.DataFrame:
     return pl.DataFrame(schema=TARGETS_SCHEMA)
 
 
-def load_targets(path: Path, known_measures: Iterable[str] | None = None) -> pl.DataFrame:
+def load_targets(path: Path, known_measures: Iterable[str] | None = None,
+                 verdicts: duckdb.DuckDBPyConnection | None = None) -> pl.DataFrame:
     """Read and validate a targets CSV; return one row per milestone with its period_end.
 
     known_measures: measure ids the pipeline publishes; a milestone on any other id is refused.
+    verdicts: a warehouse connection, to reuse Great Expectations' recorded verdict on the same
+    bytes (pipelines.contracts.hand_kept).
     """
     path = Path(path)
     contract = contracts.load_contract("targets", TARGETS_CONTRACTS_DIR)
     try:
-        checked = check_hand_kept_file(path, contract, validate=True)
+        checked = check_hand_kept_file(path, contract, validate=True, verdicts=verdicts)
     except Exception as exc:  # unreadable file: say which
         raise TargetsError(f"{path.name}: cannot be read as a targets file: {exc}") from exc
     if checked.missing_columns:

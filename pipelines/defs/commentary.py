@@ -121,7 +121,7 @@ def commentary_facts(warehouse: Warehouse) -> dg.MaterializeResult:
         trend = con.sql("SELECT * FROM marts.trend").pl()
         decomposition = (published_decomposition(con.sql("SELECT * FROM marts.change_decomposition").pl())
                          if table_exists(con, "marts", "change_decomposition") else None)
-        facts = facts_frame(build_facts(measures, equity, trend, decomposition, load_targets(),
+        facts = facts_frame(build_facts(measures, equity, trend, decomposition, load_targets(con=con),
                                         HEADLINE_BREAKDOWNS))
         _replace(con, "marts.commentary_facts", facts)
     path = _export(warehouse, "slm_commentary_facts", facts)

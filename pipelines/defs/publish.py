@@ -79,6 +79,7 @@ def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
         points = pack_points(con)  # non-overlapping quarterly values for SPC (docs/pack.md)
         commentary, decomposition = commentary_tables(con)
         panels = initiative_panels(con, measures)
+        targets = pack_targets(con=con)  # GX's verdict on the file recorded in the warehouse
     as_of = _latest_label(measures) or "no data"
     # The rows' definition_note: measures.yaml's note plus what the pipeline derives (e.g. the
     # standard population used instead of the published one).
@@ -87,7 +88,7 @@ def alt_dashboards(warehouse: Warehouse) -> dg.MaterializeResult:
     pages = build_dashboards(measures, equity, trend, dq, Path(warehouse.dashboards), as_of,
                              definition_notes=notes,
                              measure_order=[m.measure_id for m in measures_with_sql()],
-                             targets=pack_targets(), points=points,
+                             targets=targets, points=points,
                              commentary=commentary, decomposition=decomposition,
                              initiative_panels=panels)
     index = next((p for p in pages if p.name == "index.html"), None)

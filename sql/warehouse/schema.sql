@@ -76,6 +76,19 @@ CREATE TABLE IF NOT EXISTS meta.staging_periods (
     PRIMARY KEY (table_name, period)
 );
 
+-- Great Expectations' verdict on a hand-kept file (the milestones file), by its content and its
+-- contract: the pages and the commentary read the file in every refresh, and a run worker would
+-- import GX (~6 s) only to repeat a verdict already given on the same bytes under the same rules.
+CREATE TABLE IF NOT EXISTS meta.hand_kept_verdicts (
+    file_hash            VARCHAR NOT NULL,   -- sha256 of the file's bytes
+    contract_fingerprint VARCHAR NOT NULL,
+    gx_version           VARCHAR NOT NULL,
+    file_name            VARCHAR NOT NULL,
+    blocking_rules       VARCHAR[] NOT NULL, -- rules GX failed; empty = passed
+    checked_at           TIMESTAMP NOT NULL,
+    PRIMARY KEY (file_hash, contract_fingerprint, gx_version)
+);
+
 -- A file's header against its contract: missing, unknown and near-miss columns
 -- (pipelines/sources/header.py).
 CREATE TABLE IF NOT EXISTS meta.file_findings (

@@ -93,3 +93,36 @@ def test_missing_column_is_refused(tmp_path):
     path.write_text("district_code,measure_id,year,milestone\n011,ash_0_4,2026,5000\n", encoding="utf-8")
     with pytest.raises(TargetsError, match="missing required column"):
         load_targets(path, MEASURES)
+
+
+def test_gx_verdict_is_recorded_once_per_file_content(con, tmp_path, monkeypatch):
+    """With the warehouse at hand, GX's verdict on the milestones file is recorded and reused
+    for the same bytes (a refresh's run worker need not import GX to repeat it); an edited file
+    is validated again. The SQL row checks run every time either way."""
+    from pipelines.contracts import validate
+
+    path = tmp_path / "targets.csv"
+    path.write_bytes(EXAMPLE_TARGETS.read_bytes())
+    first = load_targets(path, MEASURES, verdicts=con)
+    recorded = con.sql("SELECT file_name, blocking_rules FROM meta.hand_kept_verdicts").fetchall()
+    assert recorded == [("targets.csv", [])]
+
+    calls = []
+    real = validate.validate_batch
+    monkeypatch.setattr(validate, "validate_batch", lambda *a, **k: calls.append(a) or real(*a, **k))
+    assert load_targets(path, MEASURES, verdicts=con).equals(first)
+    assert calls == []                                  # the same bytes: the recorded verdict
+
+    path.write_text(path.read_text(encoding="utf-8").replace("\n", "\r\n"), encoding="utf-8")
+    assert load_targets(path, MEASURES, verdicts=con).equals(first)
+    assert len(calls) == 1                              # other bytes: GX again, and recorded
+    assert con.sql("SELECT count(*) FROM meta.hand_kept_verdicts").fetchall() == [(2,)]
+
+    # The recorded verdict is what decides: a failed rule on record refuses the file.
+    con.execute("UPDATE meta.hand_kept_verdicts SET blocking_rules = ['targets.milestone_positive']")
+    with pytest.raises(TargetsError, match="contract rules failed: targets.milestone_positive"):
+        load_targets(path, MEASURES, verdicts=con)
+    # A row the SQL checks refuse is refused whatever the record says.
+    path.write_text(HEADER + "011,ash_0_4,2027,total,-5,\n", encoding="utf-8")
+    with pytest.raises(TargetsError, match="targets.csv, row 1: milestone -5.0"):
+        load_targets(path, MEASURES, verdicts=con)
