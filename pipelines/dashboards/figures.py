@@ -61,10 +61,7 @@ def _axis_title(unit: str | None) -> str:
 
 
 def _one(df: pl.DataFrame, column: str, what: str) -> object:
-    values = df.get_column(column).unique().to_list()
-    if len(values) != 1:
-        raise ValueError(f"{what}: expected exactly one {column}, got {sorted(map(str, values))}")
-    return values[0]
+    return _only(df.select(column).rows(named=True), column, what)
 
 
 def _band_xy(xs: list[str], lo: list[object], hi: list[object]) -> tuple[list, list]:
@@ -235,7 +232,8 @@ def trend_figure(
 
 
 def _only(rows: list[dict], column: str, what: str) -> object:
-    """`_one` over plain rows (a NULL is a value of its own, as in polars' unique)."""
+    """The one value of `column` in `rows`, or an error naming them all (a NULL is a value of
+    its own). `_one` is the same check on a frame."""
     values = {r[column] for r in rows}
     if len(values) != 1:
         raise ValueError(f"{what}: expected exactly one {column}, got {sorted(map(str, values))}")
@@ -249,10 +247,8 @@ def _by_period(rows: list[dict]) -> list[dict]:
 def _mark_withheld(fig: FigureSpec, m: list[dict]) -> None:
     """A dotted line and label at each period where every row is withheld (a blocked source)."""
     statuses: dict[object, list[bool]] = {}
-    labels: dict[object, object] = {}
     for r in m:
         flags = statuses.setdefault(r["period_end"], [])
-        labels.setdefault(r["period_end"], r["period_label"])
         if r["status"] is not None:  # as polars' all(): NULLs are skipped
             flags.append(r["status"] == "withheld")
     for period_end in sorted_nulls_first(p for p, flags in statuses.items() if all(flags)):
