@@ -106,17 +106,32 @@ def ingest_source(
     ensure_raw_table(con, contract)
     allowed = period_range(contract.period_kind, as_of)
     summary = IngestSummary(source_id)
+    # What the warehouse knew of the source's files, read once: a landing folder keeps every
+    # release ever sent, and a query per file made the k-th release's run cost k lookups.
+    known_periods = dict(execute(con, "SELECT file_hash, main_period FROM meta.landing_files "
+                                      "WHERE source_id = ?", [source_id]))
+    outcomes: dict[str, list[tuple[str, str, str]]] = {}
+    for file_hash, *outcome in execute(con, "SELECT file_hash, status, message, file_name FROM "
+                                            "meta.provenance WHERE source_id = ?", [source_id]):
+        outcomes.setdefault(file_hash, []).append(tuple(outcome))
     files = []
     for landing_file in discover(landing, source_id):
-        main_period = file_main_period(con, contract, landing_file, as_of)
+        main_period = file_main_period(con, contract, landing_file, as_of, known_periods)
         # A file with no readable period (or one out of range) belongs to every run, so it is
         # rejected and accounted for rather than skipped by all of them.
         if periods is None or main_period is None or main_period in periods:
             files.append((landing_file, main_period))
-    together = checked_together(con, contract, [f for f, _ in files if _earlier_outcome(con, f) is None])
+    together = checked_together(con, contract, [
+        f for f, _ in files if _earlier_outcome(outcomes.get(f.sha256, []), f.name) is None])
+    done_this_run: set[str] = set()
     for landing_file, main_period in files:
-        # Asked again: an earlier file of this run may hold the same bytes under another name.
-        previous = _earlier_outcome(con, landing_file)
+        # Asked again when an earlier file of this run held the same bytes under another name.
+        if landing_file.sha256 in done_this_run:
+            outcomes[landing_file.sha256] = execute(
+                con, "SELECT status, message, file_name FROM meta.provenance WHERE source_id = ? "
+                     "AND file_hash = ?", [source_id, landing_file.sha256])
+        done_this_run.add(landing_file.sha256)
+        previous = _earlier_outcome(outcomes.get(landing_file.sha256, []), landing_file.name)
         if previous is not None:
             status, message = previous
             result = FileResult(landing_file.name, landing_file.sha256,
@@ -133,13 +148,17 @@ def ingest_source(
 
 
 def file_main_period(con: duckdb.DuckDBPyConnection, contract, f: LandingFile,
-                     as_of: date | None = None) -> str | None:
-    """The period most of the file's rows belong to (cached by content hash), or None when the
-    file has none, cannot be read, or its period is out of range (period_range.py)."""
+                     as_of: date | None = None, known: dict[str, str | None] | None = None) -> str | None:
+    """The period most of the file's rows belong to (cached by content hash in
+    meta.landing_files; `known`: that table's rows for the source, read beforehand), or None when
+    the file has none, cannot be read, or its period is out of range (period_range.py)."""
     allowed = period_range(contract.period_kind, as_of)
-    cached = execute(con, "SELECT main_period FROM meta.landing_files WHERE source_id = ? "
-                          "AND file_hash = ?", [contract.source_id, f.sha256])
-    main = cached[0][0] if cached else _scan_main_period(con, contract, f, allowed)
+    if known is None:
+        known = dict(execute(con, "SELECT file_hash, main_period FROM meta.landing_files WHERE "
+                                  "source_id = ? AND file_hash = ?", [contract.source_id, f.sha256]))
+    if f.sha256 not in known:
+        known[f.sha256] = _scan_main_period(con, contract, f, allowed)
+    main = known[f.sha256]
     return main if allowed.contains(main) else None
 
 
@@ -170,18 +189,17 @@ def _scan_main_period(con: duckdb.DuckDBPyConnection, contract, f: LandingFile,
     return main
 
 
-def _earlier_outcome(con: duckdb.DuckDBPyConnection, f: LandingFile) -> tuple[str, str] | None:
-    """(status, message) if this content was seen before, whatever became of it. A superseded
-    file (an older Ministry release) must not be loaded again: it would overwrite the newer
-    release that replaced it. A rejected one stays rejected, and says so in every run; the same
-    bytes under another name are looked at afresh (a rejection can depend on the name)."""
-    rows = execute(con, "SELECT status, message, file_name FROM meta.provenance WHERE "
-                        "source_id = ? AND file_hash = ?", [f.source_id, f.sha256])
+def _earlier_outcome(rows: list[tuple[str, str, str]], name: str) -> tuple[str, str] | None:
+    """(status, message) if this content was seen before, whatever became of it; `rows`: the
+    content hash's (status, message, file name) in meta.provenance. A superseded file (an older
+    Ministry release) must not be loaded again: it would overwrite the newer release that replaced
+    it. A rejected one stays rejected, and says so in every run; the same bytes under another name
+    are looked at afresh (a rejection can depend on the name)."""
     for status, message, _ in rows:
         if status != "rejected":
             return status, message or ""
-    for status, message, name in rows:
-        if name == f.name:
+    for status, message, file_name in rows:
+        if file_name == name:
             return status, message or ""
     return None
 
@@ -342,9 +360,12 @@ def _load_typed(con, contract, f: LandingFile, rows_read: int, present: set[str]
                          if len(periods) > 1 else None)
     counts = _replace_periods(con, contract, f, periods)
     _record_contract_results(con, contract, counts, missing, clean)
+    now = datetime.now()
+    insert_rows(con, "meta.provenance", [
+        (contract.source_id, f.name, f.sha256, period, *counts[period], "loaded", "", now)
+        for period in periods])
     for period in periods:
         read, loaded, quarantined = counts[period]
-        _provenance(con, f, contract.source_id, period, read, loaded, quarantined, "loaded", "")
         result.periods.append(period)
         result.rows_loaded += loaded
         result.rows_quarantined += quarantined
