@@ -88,7 +88,7 @@ def build_staging(con: duckdb.DuckDBPyConnection, name: str) -> StagingBuild:
         return StagingBuild(name, "whole", why="the SQL declares no `incremental by` column")
 
     query = _query(name, sql, column)
-    definition = _definition(con, [*macros, sql])
+    definition = definition_hash(con, [*macros, sql])
     current = _raw_fingerprints(con, sorted(set(_RAW.findall(sql))))
     if current is None:  # raw rows without identities (not written by ingestion): trust nothing
         run_staging_sql(con, name)
@@ -107,19 +107,19 @@ def build_staging(con: duckdb.DuckDBPyConnection, name: str) -> StagingBuild:
         # Constants, not a parameter list: DuckDB pushes `IN (<constants>)` down to the raw scan
         # (1 s for a national quarter); `IN (SELECT unnest(?))` computed all history (31 s).
         periods = ", ".join(literal(p) for p in changed)
-        with _transaction(con):
+        with transaction(con):
             execute(con, f"DELETE FROM staging.{name} WHERE {column} IN ({periods})")
             execute(con, f"INSERT INTO staging.{name} BY NAME SELECT * FROM ({query}) "
                          f"WHERE {column} IN ({periods})")
             _record(con, name, current, definition)
         return StagingBuild(name, "periods", changed)
-    with _transaction(con):
+    with transaction(con):
         _record(con, name, current, definition)
     return build
 
 
 @contextmanager
-def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     execute(con, "BEGIN TRANSACTION")
     try:
         yield
@@ -159,8 +159,8 @@ def _query(name: str, sql: str, column: str) -> str:
     return match.group(2)
 
 
-def _definition(con: duckdb.DuckDBPyConnection, texts: list[str]) -> str:
-    """The SQL texts and the content of every reference table they read."""
+def definition_hash(con: duckdb.DuckDBPyConnection, texts: list[str]) -> str:
+    """A hash of the SQL texts and of the content of every reference table they read."""
     digest = hashlib.sha256()
     for text in texts:
         digest.update(text.encode())

@@ -143,12 +143,16 @@ def family_asset(family: list[Measure]) -> dg.AssetsDefinition:
     def _family(context: AssetExecutionContext, warehouse: Warehouse):
         config = default_config()
         with warehouse.connect() as con:
-            run_measure_sql(con, head)
+            builds = run_measure_sql(con, head)
+            for build in builds:
+                context.log.info(build.describe())
             for measure in family:
                 rows = publish(con, measure, config, group_sets(con, measure))
                 replace_rows(con, "marts.measures", rows, "measure_id", measure.measure_id)
-                yield dg.MaterializeResult(asset_key=f"measure_{measure.measure_id}",
-                                           metadata=measure_metadata(rows, measure))
+                metadata = measure_metadata(rows, measure)
+                if builds:
+                    metadata["events_build"] = "; ".join(b.describe() for b in builds)
+                yield dg.MaterializeResult(asset_key=f"measure_{measure.measure_id}", metadata=metadata)
 
     return _family
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 
 from pipelines.config import SQL_DIR
+from pipelines.measures.incremental_events import EventsBuild, run_statements
 from pipelines.measures.measure_config import Measure
-from pipelines.warehouse import execute, run_sql_file, set_variables
+from pipelines.warehouse import execute, read_sql, set_variables
+
+COMMON_SQL = SQL_DIR / "measures" / "_common.sql"
 
 
 def reset_variables(con: duckdb.DuckDBPyConnection) -> None:
@@ -15,8 +20,12 @@ def reset_variables(con: duckdb.DuckDBPyConnection) -> None:
         execute(con, f"RESET VARIABLE {name}")
 
 
-def run_measure_sql(con: duckdb.DuckDBPyConnection, measure: Measure) -> None:
+def run_measure_sql(con: duckdb.DuckDBPyConnection, measure: Measure) -> list[EventsBuild]:
+    """The measure's SQL file after `_common.sql`; returns how its per-period tables were built
+    (pipelines/measures/incremental_events.py)."""
     reset_variables(con)
-    set_variables(con, measure.sql_variables())
-    run_sql_file(con, SQL_DIR / "measures" / "_common.sql")
-    run_sql_file(con, measure.sql_file)
+    variables = measure.sql_variables()
+    set_variables(con, variables)
+    common, sql = read_sql(COMMON_SQL), read_sql(measure.sql_file)
+    execute(con, common)
+    return run_statements(con, sql, [common, sql, json.dumps(variables, sort_keys=True, default=str)])

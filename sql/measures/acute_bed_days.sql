@@ -80,6 +80,8 @@ JOIN range((SELECT min(age_lower) FROM abd_age_bands), (SELECT max(age_lower) FR
   ON a.age >= b.age_lower AND (b.age_upper IS NULL OR a.age <= b.age_upper);
 
 -- The stays counted, one row each, with their bed days and standardisation stratum.
+-- incremental by: discharge_quarter (a stay's row comes from its own discharge quarter's staging rows:
+--   only new or changed quarters are rebuilt, pipelines/measures/incremental_events.py)
 CREATE OR REPLACE TABLE marts.acute_bed_days_events AS
 WITH events AS (
     SELECT e.*, s.specialty_group

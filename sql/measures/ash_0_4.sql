@@ -31,6 +31,8 @@
 -- ════════════════════════════════════════════════════════════════════════════════════════════
 
 -- The events counted, one row each, with the condition that qualified them.
+-- incremental by: discharge_quarter (an event's row comes from its own discharge quarter's staging rows:
+--   only new or changed quarters are rebuilt, pipelines/measures/incremental_events.py)
 CREATE OR REPLACE TABLE marts.ash_0_4_events AS
 WITH eligible_events AS (
     SELECT e.*,

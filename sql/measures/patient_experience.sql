@@ -29,6 +29,8 @@ SELECT error('patient_experience: respondent_domain_score '
 WHERE getvariable('respondent_domain_score') <> 'mean_of_answered_items';
 
 -- One row per respondent × domain with a domain score.
+-- incremental by: survey_quarter (a respondent's answers are all of one survey quarter, a grouping key:
+--   only new or changed quarters are rebuilt, pipelines/measures/incremental_events.py)
 CREATE OR REPLACE TABLE marts.patient_experience_respondents AS
 SELECT
     a.survey, a.respondent_id, a.survey_quarter, a.district_code, a.group4_id, a.weight, a.domain,

@@ -30,6 +30,8 @@
 -- ════════════════════════════════════════════════════════════════════════════════════════════
 
 -- ED presentations of 10–24 year olds, one row each, under the district they are reported by.
+-- incremental by: presentation_quarter (a presentation's row comes from its own quarter's staging rows:
+--   only new or changed quarters are rebuilt, pipelines/measures/incremental_events.py)
 CREATE OR REPLACE TABLE marts.youth_alcohol_ed_presentations AS
 SELECT
     e.event_id,

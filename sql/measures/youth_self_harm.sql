@@ -24,6 +24,8 @@
 -- ════════════════════════════════════════════════════════════════════════════════════════════
 
 -- The events counted, one row each.
+-- incremental by: discharge_quarter (an event's row comes from its own discharge quarter's staging rows:
+--   only new or changed quarters are rebuilt, pipelines/measures/incremental_events.py)
 CREATE OR REPLACE TABLE marts.youth_self_harm_events AS
 SELECT e.event_id, e.district_code, e.group4_id, e.age_years, e.discharge_date, e.discharge_quarter,
        e.discharge_date AS event_date,

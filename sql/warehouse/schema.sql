@@ -76,6 +76,18 @@ CREATE TABLE IF NOT EXISTS meta.staging_periods (
     PRIMARY KEY (table_name, period)
 );
 
+-- The staging periods each per-period marts table (a measure's events, declared `incremental by`)
+-- was last built from (pipelines/measures/incremental_events.py): fingerprint = the staging
+-- table's record of the period (meta.staging_periods), definition = hash of the measure's SQL,
+-- its definition choices and the reference tables they read.
+CREATE TABLE IF NOT EXISTS meta.mart_periods (
+    table_name  VARCHAR NOT NULL,
+    period      VARCHAR NOT NULL,
+    fingerprint VARCHAR NOT NULL,
+    definition  VARCHAR NOT NULL,
+    PRIMARY KEY (table_name, period)
+);
+
 -- Great Expectations' verdict on a hand-kept file (the milestones file), by its content and its
 -- contract: the pages and the commentary read the file in every refresh, and a run worker would
 -- import GX (~6 s) only to repeat a verdict already given on the same bytes under the same rules.
