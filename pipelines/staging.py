@@ -45,7 +45,9 @@ _REF = re.compile(r"\bref\.([a-z0-9_]+)", re.IGNORECASE)
 
 
 @dataclass
-class StagingBuild:
+class PeriodBuild:
+    """How a table kept per period was brought up to date: a staging table (here) or a measure's
+    events table (pipelines/measures/incremental_events.py)."""
     name: str
     mode: str                     # whole | periods | unchanged
     periods: list[str] = field(default_factory=list)  # the periods rebuilt (mode periods)
@@ -54,7 +56,7 @@ class StagingBuild:
     def describe(self) -> str:
         if self.mode == "periods":
             return f"rebuilt {len(self.periods)} period(s): {', '.join(self.periods)}"
-        return "unchanged raw periods: nothing rebuilt" if self.mode == "unchanged" else f"rebuilt whole ({self.why})"
+        return "unchanged periods: nothing rebuilt" if self.mode == "unchanged" else f"rebuilt whole ({self.why})"
 
 
 def ensure_source_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -78,14 +80,14 @@ def ensure_source_tables(con: duckdb.DuckDBPyConnection) -> list[str]:
     return built
 
 
-def build_staging(con: duckdb.DuckDBPyConnection, name: str) -> StagingBuild:
+def build_staging(con: duckdb.DuckDBPyConnection, name: str) -> PeriodBuild:
     """Bring staging.<name> up to date with raw (see the module docstring)."""
     sql = read_sql(STAGING_SQL / f"{name}.sql")
     macros = [read_sql(p) for p in sorted(STAGING_SQL.glob("_*.sql"))]
     column = incremental_column(name)
     if column is None:
         run_staging_sql(con, name)
-        return StagingBuild(name, "whole", why="the SQL declares no `incremental by` column")
+        return PeriodBuild(name, "whole", why="the SQL declares no `incremental by` column")
 
     query = _query(name, sql, column)
     definition = definition_hash(con, [*macros, sql])
@@ -93,16 +95,16 @@ def build_staging(con: duckdb.DuckDBPyConnection, name: str) -> StagingBuild:
     if current is None:  # raw rows without identities (not written by ingestion): trust nothing
         run_staging_sql(con, name)
         execute(con, "DELETE FROM meta.staging_periods WHERE table_name = ?", [name])
-        return StagingBuild(name, "whole", why="raw rows carry no _file_hash/_row_number")
+        return PeriodBuild(name, "whole", why="raw rows carry no _file_hash/_row_number")
     recorded = dict(execute(con, "SELECT period, fingerprint FROM meta.staging_periods "
                                  "WHERE table_name = ? AND definition = ?", [name, definition]))
     if not recorded or not table_exists(con, "staging", name):
         run_staging_sql(con, name)
-        build = StagingBuild(name, "whole", why="no earlier build of this definition")
+        build = PeriodBuild(name, "whole", why="no earlier build of this definition")
     else:
         changed = sorted(p for p in set(current) | set(recorded) if current.get(p) != recorded.get(p))
         if not changed:
-            return StagingBuild(name, "unchanged")
+            return PeriodBuild(name, "unchanged")
         load_staging_macros(con)
         # Constants, not a parameter list: DuckDB pushes `IN (<constants>)` down to the raw scan
         # (1 s for a national quarter); `IN (SELECT unnest(?))` computed all history (31 s).
@@ -112,7 +114,7 @@ def build_staging(con: duckdb.DuckDBPyConnection, name: str) -> StagingBuild:
             execute(con, f"INSERT INTO staging.{name} BY NAME SELECT * FROM ({query}) "
                          f"WHERE {column} IN ({periods})")
             _record(con, name, current, definition)
-        return StagingBuild(name, "periods", changed)
+        return PeriodBuild(name, "periods", changed)
     with transaction(con):
         _record(con, name, current, definition)
     return build

@@ -145,13 +145,13 @@ def family_asset(family: list[Measure]) -> dg.AssetsDefinition:
         with warehouse.connect() as con:
             builds = run_measure_sql(con, head)
             for build in builds:
-                context.log.info(build.describe())
+                context.log.info(f"marts.{build.name}: {build.describe()}")
             for measure in family:
                 rows = publish(con, measure, config, group_sets(con, measure))
                 replace_rows(con, "marts.measures", rows, "measure_id", measure.measure_id)
                 metadata = measure_metadata(rows, measure)
                 if builds:
-                    metadata["events_build"] = "; ".join(b.describe() for b in builds)
+                    metadata["events_build"] = "; ".join(f"marts.{b.name}: {b.describe()}" for b in builds)
                 yield dg.MaterializeResult(asset_key=f"measure_{measure.measure_id}", metadata=metadata)
 
     return _family

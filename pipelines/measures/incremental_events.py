@@ -24,12 +24,11 @@ whole ones.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import duckdb
 
 from pipelines.contracts.sql import literal
-from pipelines.staging import definition_hash, incremental_column, transaction
+from pipelines.staging import PeriodBuild, definition_hash, incremental_column, transaction
 from pipelines.warehouse import execute, insert_rows, table_exists
 
 _DECLARED = re.compile(r"^--\s*incremental by:\s*([a-z0-9_]+)\b[^\n]*\n(?:--[^\n]*\n)*"
@@ -38,27 +37,12 @@ _CREATE = re.compile(r"^CREATE OR REPLACE TABLE marts\.([a-z0-9_]+) AS\s+(.*)$",
 _STAGING = re.compile(r"\bstaging\.([a-z0-9_]+)", re.IGNORECASE)
 
 
-@dataclass
-class EventsBuild:
-    table: str
-    mode: str                     # whole | periods | unchanged
-    periods: list[str] = field(default_factory=list)  # the periods rebuilt (mode periods)
-    why: str = ""
-
-    def describe(self) -> str:
-        if self.mode == "periods":
-            return f"marts.{self.table}: rebuilt {len(self.periods)} period(s): {', '.join(self.periods)}"
-        if self.mode == "unchanged":
-            return f"marts.{self.table}: no staging period changed, nothing rebuilt"
-        return f"marts.{self.table}: rebuilt whole ({self.why})"
-
-
 def declared(sql: str) -> dict[str, str]:
     """marts table → the period column it is built by, for every declaration in `sql`."""
     return {table: column for column, table in _DECLARED.findall(sql)}
 
 
-def run_statements(con: duckdb.DuckDBPyConnection, sql: str, definition_texts: list[str]) -> list[EventsBuild]:
+def run_statements(con: duckdb.DuckDBPyConnection, sql: str, definition_texts: list[str]) -> list[PeriodBuild]:
     """Run a measure file's statements in order; a declared table is brought up to date per period.
     `definition_texts`: everything its rows depend on besides the staging rows (SQL texts, the
     variables as text), hashed with the reference tables they name."""
@@ -72,14 +56,14 @@ def run_statements(con: duckdb.DuckDBPyConnection, sql: str, definition_texts: l
                                  statement.query, definition))
         else:
             execute(con, statement.query)
-    missing = set(incremental) - {b.table for b in builds}
+    missing = set(incremental) - {b.name for b in builds}
     if missing:
         raise ValueError(f"`incremental by` declared for marts.{', marts.'.join(sorted(missing))}, "
                          "but no `CREATE OR REPLACE TABLE` of it follows the declaration")
     return builds
 
 
-def _build(con, table: str, column: str, query: str, create: str, definition: str) -> EventsBuild:
+def _build(con, table: str, column: str, query: str, create: str, definition: str) -> PeriodBuild:
     source = _staging_source(table, column, query)
     current = {period: f"{fingerprint}|{staging_definition}" for period, fingerprint, staging_definition in
                execute(con, "SELECT period, fingerprint, definition FROM meta.staging_periods "
@@ -88,7 +72,7 @@ def _build(con, table: str, column: str, query: str, create: str, definition: st
         with transaction(con):
             execute(con, create)
             execute(con, "DELETE FROM meta.mart_periods WHERE table_name = ?", [table])
-        return EventsBuild(table, "whole", why=f"staging.{source} is built whole")
+        return PeriodBuild(table, "whole", why=f"staging.{source} is built whole")
     recorded = dict(execute(con, "SELECT period, fingerprint FROM meta.mart_periods "
                                  "WHERE table_name = ? AND definition = ?", [table, definition]))
     changed = sorted(p for p in set(current) | set(recorded) if current.get(p) != recorded.get(p))
@@ -98,15 +82,15 @@ def _build(con, table: str, column: str, query: str, create: str, definition: st
         with transaction(con):
             execute(con, create)
             _record(con, table, current, definition)
-        return EventsBuild(table, "whole", why=why)
+        return PeriodBuild(table, "whole", why=why)
     if not changed:
-        return EventsBuild(table, "unchanged")
+        return PeriodBuild(table, "unchanged")
     periods = ", ".join(literal(p) for p in changed)  # constants: pushed down to the staging scan
     with transaction(con):
         execute(con, f"DELETE FROM marts.{table} WHERE {column} IN ({periods})")
         execute(con, f"INSERT INTO marts.{table} BY NAME SELECT * FROM ({query}) WHERE {column} IN ({periods})")
         _record(con, table, current, definition)
-    return EventsBuild(table, "periods", changed)
+    return PeriodBuild(table, "periods", changed)
 
 
 def _without_trailer(query: str) -> str:

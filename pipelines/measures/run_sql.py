@@ -7,8 +7,9 @@ import json
 import duckdb
 
 from pipelines.config import SQL_DIR
-from pipelines.measures.incremental_events import EventsBuild, run_statements
+from pipelines.measures.incremental_events import run_statements
 from pipelines.measures.measure_config import Measure
+from pipelines.staging import PeriodBuild
 from pipelines.warehouse import execute, read_sql, set_variables
 
 COMMON_SQL = SQL_DIR / "measures" / "_common.sql"
@@ -20,7 +21,7 @@ def reset_variables(con: duckdb.DuckDBPyConnection) -> None:
         execute(con, f"RESET VARIABLE {name}")
 
 
-def run_measure_sql(con: duckdb.DuckDBPyConnection, measure: Measure) -> list[EventsBuild]:
+def run_measure_sql(con: duckdb.DuckDBPyConnection, measure: Measure) -> list[PeriodBuild]:
     """The measure's SQL file after `_common.sql`; returns how its per-period tables were built
     (pipelines/measures/incremental_events.py)."""
     reset_variables(con)
