@@ -8,6 +8,8 @@ with the nearest source id (`unrecognised`).
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -51,7 +53,49 @@ def discover(landing: Path, source_id: str) -> list[LandingFile]:
     if not folder.is_dir():
         return []
     paths = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
-    return [LandingFile(source_id, p, sha256_of(p)) for p in paths]
+    kept = _kept_hashes(landing.resolve())
+    found, changed = [], False
+    for path in paths:
+        st, name = path.stat(), str(path.resolve())
+        key = [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+        entry = kept.get(name)
+        if not (isinstance(entry, list) and len(entry) == 6 and entry[:5] == key):
+            kept[name], changed = [*key, sha256_of(path)], True
+        found.append(LandingFile(source_id, path, kept[name][5]))
+    here, gone = str(folder.resolve()), set(kept) - {str(p.resolve()) for p in paths}
+    for name in [n for n in gone if os.path.dirname(n) == here]:
+        del kept[name]
+        changed = True
+    if changed:
+        _keep_hashes(landing.resolve(), kept)
+    return found
+
+
+# A landing folder's content hashes, kept between processes in a hidden file beside the folder,
+# under the same key as sha256_of's: `slm run` and each run worker the daemon starts hashed the
+# national landing folder (1.4 GB) afresh, 1.4 s. A folder whose parent cannot be written (a
+# read-only share) keeps its hashes per process only.
+def _hashes_file(landing: Path) -> Path:
+    return landing.parent / f".{landing.name}.content-hashes.json"
+
+
+@lru_cache(maxsize=16)
+def _kept_hashes(landing: Path) -> dict[str, list]:
+    try:
+        kept = json.loads(_hashes_file(landing).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return kept if isinstance(kept, dict) else {}
+
+
+def _keep_hashes(landing: Path, kept: dict[str, list]) -> None:
+    target = _hashes_file(landing)
+    scratch = target.with_name(f"{target.name}.{os.getpid()}.tmp")
+    try:
+        scratch.write_text(json.dumps(kept, sort_keys=True), encoding="utf-8")
+        os.replace(scratch, target)  # whole or not at all: a reader never sees half a file
+    except OSError:
+        scratch.unlink(missing_ok=True)
 
 
 def unrecognised(landing: Path, source_ids: list[str]) -> list[str]:
