@@ -104,6 +104,27 @@ def test_a_new_quarter_rebuilds_only_that_quarter_and_equals_a_whole_build(after
         assert quarters[-1] == NEW_QUARTER and len(quarters) >= 4, table
 
 
+
+def test_a_corrected_quarter_is_rebuilt_alone_and_equals_a_whole_build(after_new_quarter, before_new_quarter):
+    con = after_new_quarter
+    _refresh(con)
+    landing = before_new_quarter[1]
+    sent = landing / "nmds_events" / "nmds_events_2025Q3.csv"
+    resend = sent.with_name("nmds_events_2025Q3_resend.csv")   # a later name: it replaces 2025Q3
+    lines = sent.read_text(encoding="utf-8").splitlines(keepends=True)
+    resend.write_text("".join(lines[:-50]), encoding="utf-8")
+    try:
+        ingest_source(con, "nmds_events", landing)
+        builds = _refresh(con)
+    finally:
+        resend.unlink()
+    nmds_tables = [t for h, (t, _) in DECLARED.items() if h not in ("patient_experience", "youth_alcohol_ed")]
+    assert {t: [(b.mode, b.periods) for b in builds[t]] for t in nmds_tables} == {
+        t: [("periods", ["2025Q3"])] for t in nmds_tables}
+    assert [b.mode for b in builds["patient_experience_respondents"]] == ["unchanged"]
+    for head in ("acute_bed_days", "ash_0_4", "youth_self_harm"):
+        _equals_whole(con, DECLARED[head][0], head)
+
 def test_nothing_changed_rebuilds_nothing(after_new_quarter):
     con = after_new_quarter
     _refresh(con)
