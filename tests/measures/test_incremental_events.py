@@ -19,11 +19,11 @@ from pipelines.measures.measure_config import Measure
 from pipelines.measures.run_sql import run_measure_sql
 from pipelines.reference import load_reference
 from pipelines.sources import ingest_source
-from pipelines.staging import build_staging
+from pipelines.staging import build_staging, ensure_source_tables
 from pipelines.synthetic import generate
 from pipelines.warehouse import connect, execute
 
-SOURCES = ["population", "nmds_events", "nnpac_ed", "pes_inpatient", "pes_primary_care"]
+SOURCES = ["population", "nmds_events", "nnpac_ed", "pes_inpatient"]  # one survey is enough for its table
 STAGING = ["population", "nmds_events", "nnpac_ed", "pes_answers"]
 NEW_QUARTER = "2025Q4"
 # family (its head measure) → the table its SQL declares `incremental by`, and the column
@@ -63,6 +63,7 @@ def before_new_quarter(tmp_path_factory) -> tuple[Path, Path]:
     warehouse = root / "before.duckdb"
     with connect(warehouse) as con:
         load_reference(con)
+        ensure_source_tables(con)   # as ingestion does: every raw table, empty if never sent
         _ingest(con, landing)
         builds = _refresh(con)
     assert {t: [b.mode for b in bs] for t, bs in builds.items()} == {t: ["whole"] for t, _ in DECLARED.values()}
