@@ -113,10 +113,10 @@ def build_staging(con: duckdb.DuckDBPyConnection, name: str) -> PeriodBuild:
             execute(con, f"DELETE FROM staging.{name} WHERE {column} IN ({periods})")
             execute(con, f"INSERT INTO staging.{name} BY NAME SELECT * FROM ({query}) "
                          f"WHERE {column} IN ({periods})")
-            _record(con, name, current, definition)
+            record_periods(con, name, current, definition)
         return PeriodBuild(name, "periods", changed)
     with transaction(con):
-        _record(con, name, current, definition)
+        record_periods(con, name, current, definition)
     return build
 
 
@@ -131,9 +131,11 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     execute(con, "COMMIT")
 
 
-def _record(con: duckdb.DuckDBPyConnection, name: str, current: dict[str, str], definition: str) -> None:
-    execute(con, "DELETE FROM meta.staging_periods WHERE table_name = ?", [name])
-    insert_rows(con, "meta.staging_periods", [(name, p, f, definition) for p, f in sorted(current.items())])
+def record_periods(con: duckdb.DuckDBPyConnection, name: str, current: dict[str, str], definition: str,
+                   record: str = "meta.staging_periods") -> None:
+    """What a per-period table was built from: its periods' fingerprints, in `record`."""
+    execute(con, f"DELETE FROM {record} WHERE table_name = ?", [name])
+    insert_rows(con, record, [(name, p, f, definition) for p, f in sorted(current.items())])
 
 
 def incremental_column(name: str) -> str | None:

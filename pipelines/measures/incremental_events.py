@@ -28,8 +28,8 @@ import re
 import duckdb
 
 from pipelines.contracts.sql import literal
-from pipelines.staging import PeriodBuild, definition_hash, incremental_column, transaction
-from pipelines.warehouse import execute, insert_rows, table_exists
+from pipelines.staging import PeriodBuild, definition_hash, incremental_column, record_periods, transaction
+from pipelines.warehouse import execute, table_exists
 
 _DECLARED = re.compile(r"^--\s*incremental by:\s*([a-z0-9_]+)\b[^\n]*\n(?:--[^\n]*\n)*"
                        r"CREATE OR REPLACE TABLE marts\.([a-z0-9_]+) AS\b", re.IGNORECASE | re.MULTILINE)
@@ -81,7 +81,7 @@ def _build(con, table: str, column: str, query: str, create: str, definition: st
     if why:
         with transaction(con):
             execute(con, create)
-            _record(con, table, current, definition)
+            record_periods(con, table, current, definition, "meta.mart_periods")
         return PeriodBuild(table, "whole", why=why)
     if not changed:
         return PeriodBuild(table, "unchanged")
@@ -89,7 +89,7 @@ def _build(con, table: str, column: str, query: str, create: str, definition: st
     with transaction(con):
         execute(con, f"DELETE FROM marts.{table} WHERE {column} IN ({periods})")
         execute(con, f"INSERT INTO marts.{table} BY NAME SELECT * FROM ({query}) WHERE {column} IN ({periods})")
-        _record(con, table, current, definition)
+        record_periods(con, table, current, definition, "meta.mart_periods")
     return PeriodBuild(table, "periods", changed)
 
 
@@ -111,8 +111,3 @@ def _staging_source(table: str, column: str, query: str) -> str:
         raise ValueError(f"marts.{table} declares `incremental by: {column}`, but staging.{sources[0]} "
                          f"is built by {incremental_column(sources[0]) or 'nothing (whole)'}")
     return sources[0]
-
-
-def _record(con, table: str, current: dict[str, str], definition: str) -> None:
-    execute(con, "DELETE FROM meta.mart_periods WHERE table_name = ?", [table])
-    insert_rows(con, "meta.mart_periods", [(table, p, f, definition) for p, f in sorted(current.items())])

@@ -110,10 +110,7 @@ def ingest_source(
     # release ever sent, and a query per file made the k-th release's run cost k lookups.
     known_periods = dict(execute(con, "SELECT file_hash, main_period FROM meta.landing_files "
                                       "WHERE source_id = ?", [source_id]))
-    outcomes: dict[str, list[tuple[str, str, str]]] = {}
-    for file_hash, *outcome in execute(con, "SELECT file_hash, status, message, file_name FROM "
-                                            "meta.provenance WHERE source_id = ?", [source_id]):
-        outcomes.setdefault(file_hash, []).append(tuple(outcome))
+    outcomes = _outcomes(con, source_id)
     files = []
     for landing_file in discover(landing, source_id):
         main_period = file_main_period(con, contract, landing_file, as_of, known_periods)
@@ -127,9 +124,7 @@ def ingest_source(
     for landing_file, main_period in files:
         # Asked again when an earlier file of this run held the same bytes under another name.
         if landing_file.sha256 in done_this_run:
-            outcomes[landing_file.sha256] = execute(
-                con, "SELECT status, message, file_name FROM meta.provenance WHERE source_id = ? "
-                     "AND file_hash = ?", [source_id, landing_file.sha256])
+            outcomes.update(_outcomes(con, source_id, landing_file.sha256))
         done_this_run.add(landing_file.sha256)
         previous = _earlier_outcome(outcomes.get(landing_file.sha256, []), landing_file.name)
         if previous is not None:
@@ -187,6 +182,18 @@ def _scan_main_period(con: duckdb.DuckDBPyConnection, contract, f: LandingFile,
     execute(con, "INSERT OR REPLACE INTO meta.landing_files VALUES (?, ?, ?, ?, ?)",
             [contract.source_id, f.sha256, f.name, main, sorted(p for p, _ in periods)])
     return main
+
+
+def _outcomes(con: duckdb.DuckDBPyConnection, source_id: str,
+              file_hash: str | None = None) -> dict[str, list[tuple[str, str, str]]]:
+    """Content hash → its (status, message, file name) rows in meta.provenance: the source's
+    files, or one content's."""
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    for h, *outcome in execute(con, "SELECT file_hash, status, message, file_name FROM meta.provenance "
+                                    "WHERE source_id = ? AND file_hash = coalesce(?, file_hash)",
+                               [source_id, file_hash]):
+        found.setdefault(h, []).append(tuple(outcome))
+    return found
 
 
 def _earlier_outcome(rows: list[tuple[str, str, str]], name: str) -> tuple[str, str] | None:
