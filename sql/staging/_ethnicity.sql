@@ -11,6 +11,16 @@ CREATE OR REPLACE MACRO prioritised_group4(code_1, code_2, code_3) AS coalesce((
     WHERE l2.level2 IN (code_1, code_2, code_3)
 ), 'European or Other');
 
+-- The prioritised group of each distinct combination of codes in a raw table, for staging to
+-- join on its three codes (IS NOT DISTINCT FROM: a missing code is NULL). Calling
+-- prioritised_group4 in a row's join condition made DuckDB carry every column of every row
+-- through the subquery's decorrelation: 18 s for five national years of NMDS, 2.3 s this way.
+CREATE OR REPLACE MACRO prioritised_ethnic_groups(raw_table) AS TABLE
+SELECT c.ethnic_code_1, c.ethnic_code_2, c.ethnic_code_3, g.group_id, g.slm3_id
+FROM (SELECT DISTINCT ethnic_code_1, ethnic_code_2, ethnic_code_3 FROM query_table(raw_table)) c
+JOIN ref.ethnic_groups g
+  ON g.group4 = prioritised_group4(c.ethnic_code_1, c.ethnic_code_2, c.ethnic_code_3);
+
 -- A group4 label as supplied by sources that prioritise ethnicity themselves (ESR, oral health,
 -- the youth and patient experience surveys), as its group id; a missing or unrecognised label is
 -- European or Other ("includes Unknown" [C, domain reference §3]).

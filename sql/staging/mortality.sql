@@ -1,7 +1,8 @@
 -- staging.mortality: one row per registered death, ready for the measures.
 --
 -- * Identifiers stop here: no NHI. Age at death is as registered (completed years).
--- * Prioritised ethnicity from up to three level-2 codes (prioritised_group4 in _ethnicity.sql):
+-- * Prioritised ethnicity from up to three level-2 codes (prioritised_group4 via
+--   prioritised_ethnic_groups in _ethnicity.sql):
 --   Māori > Pacific > Asian > MELAA > Other > European > residual [C, addendum §7]; no valid
 --   code → European/Other ("includes Unknown" [C]) and so nMnP.
 -- * District = DHB of domicile as recorded [C]. Year of death, not of registration, places a
@@ -19,5 +20,7 @@ SELECT
     m.registration_year,
     upper(replace(trim(m.underlying_cause), '.', '')) AS underlying_cause   -- ICD-10-AM, no dot
 FROM raw.mortality m
-JOIN ref.ethnic_groups g
-  ON g.group4 = prioritised_group4(m.ethnic_code_1, m.ethnic_code_2, m.ethnic_code_3);
+JOIN prioritised_ethnic_groups('raw.mortality') g
+  ON g.ethnic_code_1 IS NOT DISTINCT FROM m.ethnic_code_1
+ AND g.ethnic_code_2 IS NOT DISTINCT FROM m.ethnic_code_2
+ AND g.ethnic_code_3 IS NOT DISTINCT FROM m.ethnic_code_3;

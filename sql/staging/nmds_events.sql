@@ -2,7 +2,8 @@
 --
 -- * Identifiers stop here: no NHI, no date of birth; age is derived instead.
 -- * Age at admission in completed months and years (the ASH list has month-based age rules).
--- * Prioritised ethnicity from up to three level-2 codes (prioritised_group4 in _ethnicity.sql),
+-- * Prioritised ethnicity from up to three level-2 codes (prioritised_group4 via
+--   prioritised_ethnic_groups in _ethnicity.sql),
 --   by the level-1 order
 --   Māori > Pacific > Asian > MELAA > Other > European > residual [C, addendum §7].
 --   A person with no valid code is European/Other ("includes Unknown" [C]) and so nMnP.
@@ -40,5 +41,7 @@ SELECT
     a.purchaser_code,
     a.end_type
 FROM aged a
-JOIN ref.ethnic_groups g
-  ON g.group4 = prioritised_group4(a.ethnic_code_1, a.ethnic_code_2, a.ethnic_code_3);
+JOIN prioritised_ethnic_groups('raw.nmds_events') g
+  ON g.ethnic_code_1 IS NOT DISTINCT FROM a.ethnic_code_1
+ AND g.ethnic_code_2 IS NOT DISTINCT FROM a.ethnic_code_2
+ AND g.ethnic_code_3 IS NOT DISTINCT FROM a.ethnic_code_3;

@@ -1,7 +1,8 @@
 -- staging.nnpac_ed: one row per emergency department attendance (NNPAC), ready for the measures.
 --
 -- * Identifiers stop here: no NHI, no date of birth; age in completed years at presentation.
--- * Prioritised ethnicity from up to three level-2 codes (prioritised_group4 in _ethnicity.sql)
+-- * Prioritised ethnicity from up to three level-2 codes (prioritised_group4 via
+--   prioritised_ethnic_groups in _ethnicity.sql)
 --   (Māori > Pacific > Asian > MELAA > Other > European > residual [C, addendum §7]); no valid
 --   code → European or Other ("includes Unknown" [C]).
 -- * Both districts are kept: DHB of service (the ED's district) and DHB of domicile; each measure
@@ -29,5 +30,7 @@ SELECT
     e.service_type,
     e.alcohol_related
 FROM raw.nnpac_ed e
-JOIN ref.ethnic_groups g
-  ON g.group4 = prioritised_group4(e.ethnic_code_1, e.ethnic_code_2, e.ethnic_code_3);
+JOIN prioritised_ethnic_groups('raw.nnpac_ed') g
+  ON g.ethnic_code_1 IS NOT DISTINCT FROM e.ethnic_code_1
+ AND g.ethnic_code_2 IS NOT DISTINCT FROM e.ethnic_code_2
+ AND g.ethnic_code_3 IS NOT DISTINCT FROM e.ethnic_code_3;

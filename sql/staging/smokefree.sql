@@ -6,7 +6,8 @@
 --   becomes the birth half-year (the period the record was loaded under) and the age in days at
 --   the contact.
 -- * Status: Y smokefree, N not, U unknown; an empty status is unknown too.
--- * Prioritised ethnicity from up to three level-2 codes (prioritised_group4 in _ethnicity.sql)
+-- * Prioritised ethnicity from up to three level-2 codes (prioritised_group4 via
+--   prioritised_ethnic_groups in _ethnicity.sql)
 --   (Māori > Pacific > Asian > MELAA > Other > European > residual [C, addendum §7]); no valid
 --   code → European or Other ("includes Unknown" [C]).
 -- * District = DHB of domicile on the record [C: SLMs report by district of domicile].
@@ -25,5 +26,7 @@ SELECT
     g.group_id                                      AS group4_id,
     g.slm3_id
 FROM raw.smokefree s
-JOIN ref.ethnic_groups g
-  ON g.group4 = prioritised_group4(s.ethnic_code_1, s.ethnic_code_2, s.ethnic_code_3);
+JOIN prioritised_ethnic_groups('raw.smokefree') g
+  ON g.ethnic_code_1 IS NOT DISTINCT FROM s.ethnic_code_1
+ AND g.ethnic_code_2 IS NOT DISTINCT FROM s.ethnic_code_2
+ AND g.ethnic_code_3 IS NOT DISTINCT FROM s.ethnic_code_3;
