@@ -34,6 +34,14 @@ def connect(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
         con.close()
 
 
+def rollback_open_transaction(con: duckdb.DuckDBPyConnection) -> None:
+    """Roll back a transaction left open (or aborted) by a failed statement; none open: nothing."""
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.TransactionException:
+        pass
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     run_sql_file(con, SQL_DIR / "warehouse" / "schema.sql")
 

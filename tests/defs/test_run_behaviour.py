@@ -105,3 +105,43 @@ def test_slm_run_exits_at_once_with_one_line_while_another_run_writes(tmp_path, 
     err = capsys.readouterr().err.strip().splitlines()
     assert code == cli.BUSY == 75
     assert len(err) == 1 and err[0].startswith("slm run: not started: another run fedcba98")
+
+
+def test_the_steps_of_a_run_share_one_connection_closed_when_the_run_ends(warehouse_path):
+    """One DuckDB connection a run (no open and checkpoint per step); a step failing inside a
+    transaction leaves nothing behind for the next step, as closing its own connection did."""
+    import duckdb
+
+    from pipelines.defs.resources import Warehouse
+
+    seen = []
+
+    @dg.asset
+    def fails_half_way(warehouse: Warehouse):
+        with warehouse.connect() as con:
+            seen.append(con)
+            con.execute("CREATE OR REPLACE TABLE main.written (step VARCHAR)")
+            con.execute("BEGIN TRANSACTION")
+            con.execute("INSERT INTO main.written VALUES ('fails_half_way')")
+            raise RuntimeError("planted failure")
+
+    @dg.asset(deps=[fails_half_way])
+    def never_runs(warehouse: Warehouse):
+        pass
+
+    @dg.asset
+    def writes_after(warehouse: Warehouse):
+        with warehouse.connect() as con:
+            seen.append(con)
+            con.execute("CREATE OR REPLACE TABLE main.after (n INTEGER)")
+            con.execute("INSERT INTO main.after VALUES (1)")
+
+    resource = Warehouse(database=str(warehouse_path), landing=".", dashboards=".", exports=".")
+    result = dg.materialize([fails_half_way, never_runs, writes_after], resources={"warehouse": resource},
+                            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    assert not result.success
+    assert len(seen) == 2 and seen[0] is seen[1]
+    # closed at the end of the run: a read-only connection (another configuration) may open it
+    with duckdb.connect(str(warehouse_path), read_only=True) as con:
+        assert con.sql("SELECT count(*) FROM main.written").fetchall() == [(0,)]
+        assert con.sql("SELECT n FROM main.after").fetchall() == [(1,)]
