@@ -122,8 +122,10 @@ def ingest_all(landing: Path, db: Path, sources: list[str]) -> dict[str, int]:
 
 
 def staging_and_measures(db: Path, only: set[str] | None = None, staging: set[str] | None = None) -> None:
+    """Every staging table built whole, then each measure family as its asset computes it: the
+    family's SQL once, then each member's published rows."""
     from pipelines.config import SQL_DIR
-    from pipelines.defs.transform import measures_with_sql
+    from pipelines.defs.transform import measure_families
     from pipelines.measures.measure_config import default_config
     from pipelines.measures.run_sql import run_measure_sql
     from pipelines.measures.tidy_rows import publish
@@ -138,17 +140,22 @@ def staging_and_measures(db: Path, only: set[str] | None = None, staging: set[st
             except Exception as exc:  # a source this preset does not produce
                 print(f"    staging {sql.stem}: skipped ({type(exc).__name__})")
         config = default_config()
-        for measure in measures_with_sql():
-            if only is not None and measure.measure_id not in only:
+        for family in measure_families().values():
+            members = [m for m in family if only is None or m.measure_id in only]
+            if not members:
                 continue
             t0 = time.perf_counter()
             try:
-                run_measure_sql(con, measure)
-                rows = publish(con, measure, config)
+                run_measure_sql(con, family[0])
                 if only is None:
-                    print(f"    {measure.measure_id:<28} {rows.height:>8,} rows {time.perf_counter() - t0:6.1f} s")
+                    print(f"    {family[0].measure_id + ' SQL':<28} {'':>13} {time.perf_counter() - t0:6.1f} s")
+                for measure in members:
+                    t0 = time.perf_counter()
+                    rows = publish(con, measure, config)
+                    if only is None:
+                        print(f"    {measure.measure_id:<28} {rows.height:>8,} rows {time.perf_counter() - t0:6.1f} s")
             except Exception as exc:
-                print(f"    {measure.measure_id:<28} FAILED {type(exc).__name__}: {exc}")
+                print(f"    {family[0].measure_id:<28} FAILED {type(exc).__name__}: {exc}")
 
 
 def pandas_vs_ours(meter: Meter, landing: Path, db: Path) -> None:
