@@ -25,15 +25,19 @@ class Column(Protocol):
 
 def cast_expression(column: str, physical_type: str) -> str:
     text = f"NULLIF(trim({quote(column)}), '')"
-    base = physical_type.upper().split("(")[0].strip()
-    if base in {"VARCHAR", "TEXT", "STRING"}:
+    if _is_text(physical_type):
         return text
+    base = physical_type.upper().split("(")[0].strip()
     if base in _INTEGER_TYPES:
         return (
             f"CASE WHEN regexp_full_match({text}, '{_WHOLE_NUMBER}') "
             f"THEN TRY_CAST(TRY_CAST({text} AS DOUBLE) AS {physical_type}) END"
         )
     return f"TRY_CAST({text} AS {physical_type})"
+
+
+def _is_text(physical_type: str) -> bool:
+    return physical_type.upper().split("(")[0].strip() in {"VARCHAR", "TEXT", "STRING"}
 
 
 def period_expression(column: str, physical_type: str, kind: str) -> str:
@@ -70,7 +74,8 @@ def type_violations_select(
     """Rows whose non-empty cell does not type: (_row_number, rule_id, severity, reason)."""
     selects = []
     for c in columns:
-        if c.name not in present:
+        # A text column types whatever it holds (its cast is the trimmed text): nothing to look for.
+        if c.name not in present or _is_text(c.physical_type):
             continue
         text = f"NULLIF(trim({quote(c.name)}), '')"
         shown = "'value withheld'" if c.restricted else f"'''' || {text} || ''''"
