@@ -102,18 +102,11 @@ def build_staging(con: duckdb.DuckDBPyConnection, name: str) -> PeriodBuild:
         run_staging_sql(con, name)
         build = PeriodBuild(name, "whole", why="no earlier build of this definition")
     else:
-        changed = sorted(p for p in set(current) | set(recorded) if current.get(p) != recorded.get(p))
+        changed = changed_periods(current, recorded)
         if not changed:
             return PeriodBuild(name, "unchanged")
         load_staging_macros(con)
-        # Constants, not a parameter list: DuckDB pushes `IN (<constants>)` down to the raw scan
-        # (1 s for a national quarter); `IN (SELECT unnest(?))` computed all history (31 s).
-        periods = ", ".join(literal(p) for p in changed)
-        with transaction(con):
-            execute(con, f"DELETE FROM staging.{name} WHERE {column} IN ({periods})")
-            execute(con, f"INSERT INTO staging.{name} BY NAME SELECT * FROM ({query}) "
-                         f"WHERE {column} IN ({periods})")
-            record_periods(con, name, current, definition)
+        rebuild_periods(con, "staging", name, column, query, changed, current, definition)
         return PeriodBuild(name, "periods", changed)
     with transaction(con):
         record_periods(con, name, current, definition)
@@ -129,6 +122,25 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         execute(con, "ROLLBACK")
         raise
     execute(con, "COMMIT")
+
+
+def changed_periods(current: dict[str, str], recorded: dict[str, str]) -> list[str]:
+    """The periods whose fingerprint differs from the one recorded (new, changed or gone)."""
+    return sorted(p for p in set(current) | set(recorded) if current.get(p) != recorded.get(p))
+
+
+def rebuild_periods(con: duckdb.DuckDBPyConnection, schema: str, name: str, column: str, query: str,
+                    periods: list[str], current: dict[str, str], definition: str,
+                    record: str = "meta.staging_periods") -> None:
+    """Replace `periods` of <schema>.<name> by the query's rows for them, and record what the table
+    is now built from, in one transaction."""
+    # Constants, not a parameter list: DuckDB pushes `IN (<constants>)` down to the scan it filters
+    # (1 s for a national quarter); `IN (SELECT unnest(?))` computed all history (31 s).
+    listed = ", ".join(literal(p) for p in periods)
+    with transaction(con):
+        execute(con, f"DELETE FROM {schema}.{name} WHERE {column} IN ({listed})")
+        execute(con, f"INSERT INTO {schema}.{name} BY NAME SELECT * FROM ({query}) WHERE {column} IN ({listed})")
+        record_periods(con, name, current, definition, record)
 
 
 def record_periods(con: duckdb.DuckDBPyConnection, name: str, current: dict[str, str], definition: str,

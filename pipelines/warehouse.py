@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +36,8 @@ def connect(path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def rollback_open_transaction(con: duckdb.DuckDBPyConnection) -> None:
     """Roll back a transaction left open (or aborted) by a failed statement; none open: nothing."""
-    try:
+    with suppress(duckdb.TransactionException):
         con.execute("ROLLBACK")
-    except duckdb.TransactionException:
-        pass
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

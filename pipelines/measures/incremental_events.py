@@ -27,8 +27,15 @@ import re
 
 import duckdb
 
-from pipelines.contracts.sql import literal
-from pipelines.staging import PeriodBuild, definition_hash, incremental_column, record_periods, transaction
+from pipelines.staging import (
+    PeriodBuild,
+    changed_periods,
+    definition_hash,
+    incremental_column,
+    rebuild_periods,
+    record_periods,
+    transaction,
+)
 from pipelines.warehouse import execute, table_exists
 
 _DECLARED = re.compile(r"^--\s*incremental by:\s*([a-z0-9_]+)\b[^\n]*\n(?:--[^\n]*\n)*"
@@ -75,7 +82,7 @@ def _build(con, table: str, column: str, query: str, create: str, definition: st
         return PeriodBuild(table, "whole", why=f"staging.{source} is built whole")
     recorded = dict(execute(con, "SELECT period, fingerprint FROM meta.mart_periods "
                                  "WHERE table_name = ? AND definition = ?", [table, definition]))
-    changed = sorted(p for p in set(current) | set(recorded) if current.get(p) != recorded.get(p))
+    changed = changed_periods(current, recorded)
     why = ("no earlier build of this definition" if not recorded or not table_exists(con, "marts", table)
            else "every staging period changed" if set(current) <= set(changed) else None)
     if why:
@@ -85,11 +92,7 @@ def _build(con, table: str, column: str, query: str, create: str, definition: st
         return PeriodBuild(table, "whole", why=why)
     if not changed:
         return PeriodBuild(table, "unchanged")
-    periods = ", ".join(literal(p) for p in changed)  # constants: pushed down to the staging scan
-    with transaction(con):
-        execute(con, f"DELETE FROM marts.{table} WHERE {column} IN ({periods})")
-        execute(con, f"INSERT INTO marts.{table} BY NAME SELECT * FROM ({query}) WHERE {column} IN ({periods})")
-        record_periods(con, table, current, definition, "meta.mart_periods")
+    rebuild_periods(con, "marts", table, column, query, changed, current, definition, "meta.mart_periods")
     return PeriodBuild(table, "periods", changed)
 
 

@@ -14,6 +14,7 @@ from pipelines.periods import sql_period_label
 from pipelines.sources.readers import ROW_NUMBER, SHEET
 
 _INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "INT", "BIGINT", "HUGEINT"}
+_TEXT_TYPES = {"VARCHAR", "TEXT", "STRING"}
 _WHOLE_NUMBER = r"[+-]?[0-9]+(\.0*)?"
 
 
@@ -25,9 +26,9 @@ class Column(Protocol):
 
 def cast_expression(column: str, physical_type: str) -> str:
     text = f"NULLIF(trim({quote(column)}), '')"
-    if _is_text(physical_type):
+    base = _base_type(physical_type)
+    if base in _TEXT_TYPES:
         return text
-    base = physical_type.upper().split("(")[0].strip()
     if base in _INTEGER_TYPES:
         return (
             f"CASE WHEN regexp_full_match({text}, '{_WHOLE_NUMBER}') "
@@ -36,13 +37,14 @@ def cast_expression(column: str, physical_type: str) -> str:
     return f"TRY_CAST({text} AS {physical_type})"
 
 
-def _is_text(physical_type: str) -> bool:
-    return physical_type.upper().split("(")[0].strip() in {"VARCHAR", "TEXT", "STRING"}
+def _base_type(physical_type: str) -> str:
+    """VARCHAR(10) → VARCHAR: the type without its parameters."""
+    return physical_type.upper().split("(")[0].strip()
 
 
 def period_expression(column: str, physical_type: str, kind: str) -> str:
     typed = cast_expression(column, physical_type)
-    base = physical_type.upper().split("(")[0].strip()
+    base = _base_type(physical_type)
     if base in {"DATE", "TIMESTAMP"}:
         return sql_period_label(typed, kind)
     if base in _INTEGER_TYPES:  # a year
@@ -75,7 +77,7 @@ def type_violations_select(
     selects = []
     for c in columns:
         # A text column types whatever it holds (its cast is the trimmed text): nothing to look for.
-        if c.name not in present or _is_text(c.physical_type):
+        if c.name not in present or _base_type(c.physical_type) in _TEXT_TYPES:
             continue
         text = f"NULLIF(trim({quote(c.name)}), '')"
         shown = "'value withheld'" if c.restricted else f"'''' || {text} || ''''"
